@@ -1,0 +1,74 @@
+"""Tensor factories: ``zeros, ones, full, empty, zeros_like, ones_like, arange,
+eye, randn, rand``, each with ``dtype=`` and ``requires_grad=``."""
+import numpy as np
+
+from . import dtypes
+from .random import get_rng
+from .tensor import Tensor
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def _leaf(array, requires_grad):
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _dt(dtype):
+    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.zeros(_shape(shape), _dt(dtype)), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.ones(_shape(shape), _dt(dtype)), requires_grad)
+
+
+def empty(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.empty(_shape(shape), _dt(dtype)), requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return _leaf(np.full(shape, fill_value, _dt(dtype)), requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    data = t.data if isinstance(t, Tensor) else np.asarray(t)
+    return _leaf(np.zeros_like(data, dtype=dtype), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    data = t.data if isinstance(t, Tensor) else np.asarray(t)
+    return _leaf(np.ones_like(data, dtype=dtype), requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    """Like ``np.arange``: integer arguments give int64, floats the default dtype."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
+        dtype = dtypes.get_default_dtype()
+    return _leaf(np.arange(start, stop, step, dtype=dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _leaf(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False):
+    """Standard normal samples from minigrad's seeded generator."""
+    return _leaf(get_rng().standard_normal(_shape(shape)).astype(_dt(dtype)), requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False):
+    """Uniform samples in [0, 1) from minigrad's seeded generator."""
+    return _leaf(get_rng().random(_shape(shape)).astype(_dt(dtype)), requires_grad)

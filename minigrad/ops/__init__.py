@@ -1,0 +1,233 @@
+"""The differentiable op set, as functions and as Tensor methods/operators.
+
+Op families live in their own files (elementwise, reduce, shape, indexing,
+matmul), forward and backward side by side. This module gives them their
+public names (``mg.exp``, ``x.exp()``, ``x + y``...) and installs them on
+:class:`~minigrad.tensor.Tensor`.
+"""
+import numpy as np
+
+from ..tensor import Tensor
+from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
+                          Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
+from .indexing import GetItem
+from .matmul import MatMul
+from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Std, Sum, Var
+from .shape import Concatenate, Expand, Reshape, Stack, Transpose
+
+# ------------------------------------------------------------- elementwise
+def _unary(op, name):
+    def f(x):
+        return op.apply(x)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = op.__doc__
+    return f
+
+
+def _binary(op, name):
+    def f(a, b):
+        return op.apply(a, b)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = op.__doc__
+    return f
+
+
+add = _binary(Add, "add")
+sub = _binary(Sub, "sub")
+mul = _binary(Mul, "mul")
+div = _binary(Div, "div")
+pow = _binary(Pow, "pow")  # noqa: A001  (NumPy's name)
+maximum = _binary(Maximum, "maximum")
+minimum = _binary(Minimum, "minimum")
+matmul = _binary(MatMul, "matmul")
+neg = _unary(Neg, "neg")
+exp = _unary(Exp, "exp")
+log = _unary(Log, "log")
+sqrt = _unary(Sqrt, "sqrt")
+abs = _unary(Abs, "abs")  # noqa: A001
+tanh = _unary(Tanh, "tanh")
+sigmoid = _unary(Sigmoid, "sigmoid")
+relu = _unary(Relu, "relu")
+
+
+def clip(x, lo=None, hi=None):
+    """Clamp ``x`` to ``[lo, hi]``; either bound may be None."""
+    return Clip.apply(x, lo=lo, hi=hi)
+
+
+def where(cond, a, b):
+    """Elementwise ``a`` where ``cond`` else ``b`` (gradients flow to a and b only)."""
+    if isinstance(cond, Tensor):
+        cond = cond.data
+    return Where.apply(np.asarray(cond, dtype=bool), a, b)
+
+
+def astype(x, dtype):
+    """Differentiable dtype conversion."""
+    dtype = np.dtype(dtype)
+    if x.data.dtype == dtype:
+        return x
+    return Cast.apply(x, dtype)
+
+
+# ------------------------------------------------------------- reductions
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return Sum.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    return Var.apply(x, axis=_axis(axis), ddof=ddof, keepdims=keepdims)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    return Std.apply(x, axis=_axis(axis), ddof=ddof, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def softmax(x, axis=-1):
+    return Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return LogSoftmax.apply(x, axis=axis)
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+# ------------------------------------------------------------- shapes
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x, *shape):
+    return Reshape.apply(x, shape=_shape_args(shape))
+
+
+def transpose(x, *axes):
+    """Permute axes like ``np.transpose``: no axes reverses them."""
+    axes = _shape_args(axes)
+    return Transpose.apply(x, axes=axes or None)
+
+
+def swapaxes(x, axis1, axis2):
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return Transpose.apply(x, axes=tuple(axes))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` (all, by default) into one."""
+    shape = x.shape
+    if not shape:
+        return reshape(x, 1)
+    s, e = start_dim % len(shape), end_dim % len(shape)
+    return reshape(x, shape[:s] + (-1,) + shape[e + 1:])
+
+
+def squeeze(x, axis=None):
+    """Remove size-1 axes (all of them, or the given ones)."""
+    shape = x.shape
+    if axis is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {shape[a]}, expected 1 "
+                                 f"(shape {shape})")
+        new = tuple(n for i, n in enumerate(shape) if i not in axes)
+    return reshape(x, new)
+
+
+def unsqueeze(x, axis):
+    """Insert a size-1 axis at ``axis``."""
+    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def expand(x, *shape):
+    """Broadcast ``x`` to ``shape`` (-1 keeps an axis), like ``torch.expand``."""
+    shape = _shape_args(shape)
+    lead = len(shape) - x.ndim
+    shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+    return Expand.apply(x, shape=shape)
+
+
+def concatenate(tensors, axis=0):
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    return Stack.apply(*tensors, axis=axis)
+
+
+def getitem(x, index):
+    return GetItem.apply(x, _plain_index(index))
+
+
+def _plain_index(index):
+    """Tensors inside an index become their arrays (and lists become arrays)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray([i.data if isinstance(i, Tensor) else i for i in index])
+    return index
+
+
+# ------------------------------------------------------------- comparisons
+def _compare(ufunc):
+    def compare(a, b):
+        a = a.data if isinstance(a, Tensor) else a
+        b = b.data if isinstance(b, Tensor) else b
+        return Tensor._wrap(ufunc(a, b))
+    return compare
+
+
+# ------------------------------------------------------------- methods
+def _swap(f):
+    return lambda a, b: f(b, a)
+
+
+def _install():
+    T = Tensor
+    T.__add__, T.__radd__ = add, _swap(add)
+    T.__sub__, T.__rsub__ = sub, _swap(sub)
+    T.__mul__, T.__rmul__ = mul, _swap(mul)
+    T.__truediv__, T.__rtruediv__ = div, _swap(div)
+    T.__pow__, T.__rpow__ = pow, _swap(pow)
+    T.__matmul__, T.__rmatmul__ = matmul, _swap(matmul)
+    T.__neg__ = neg
+    T.__getitem__ = getitem
+    for name, uf in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+                     ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:
+        setattr(T, f"__{name}__", _compare(uf))
+    methods = dict(exp=exp, log=log, sqrt=sqrt, abs=abs, tanh=tanh, sigmoid=sigmoid,
+                   relu=relu, clip=clip, matmul=matmul, sum=sum, mean=mean, var=var,
+                   std=std, max=max, min=min, softmax=softmax, log_softmax=log_softmax,
+                   reshape=reshape, transpose=transpose, swapaxes=swapaxes,
+                   flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
+                   astype=astype)
+    for name, f in methods.items():
+        setattr(T, name, f)
+    T.pow = pow
+    T.T = property(lambda self: transpose(self))
+    T.__abs__ = abs
+
+
+_install()

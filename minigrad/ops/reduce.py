@@ -1,0 +1,147 @@
+"""Reductions and the normalised exponentials (softmax, log-softmax).
+
+Every reduction takes NumPy's ``axis`` (None, an int or a tuple) and
+``keepdims``; its backward re-inserts the reduced axes (``_expand``) and lets
+broadcasting spread the gradient over them.
+"""
+import numpy as np
+
+from ..function import Function
+
+
+def _norm_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(sorted(a % ndim if ndim else a for a in axis))
+
+
+def _expand(g, ndim, axis, keepdims):
+    """Give ``g`` back the reduced axes as size-1 axes."""
+    if keepdims or ndim == 0:
+        return g
+    return np.expand_dims(g, _norm_axes(axis, ndim))
+
+
+def _count(shape, axis):
+    return int(np.prod([shape[a] for a in _norm_axes(axis, len(shape))]))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.saved = (x.shape, axis, keepdims)
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis, keepdims = ctx.saved
+        return np.broadcast_to(_expand(g, len(shape), axis, keepdims), shape)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.saved = (x.shape, axis, keepdims)
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis, keepdims = ctx.saved
+        g = _expand(g, len(shape), axis, keepdims) * (1.0 / _count(shape, axis))
+        return np.broadcast_to(g, shape)
+
+
+class Var(Function):
+    """Variance with ``ddof`` (0: biased, 1: unbiased), as ``np.var``."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, ddof=0, keepdims=False):
+        centered = x - np.mean(x, axis=axis, keepdims=True)
+        ctx.saved = (centered, axis, ddof, keepdims)
+        return np.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        centered, axis, ddof, keepdims = ctx.saved
+        n = _count(centered.shape, axis) - ddof
+        return _expand(g, centered.ndim, axis, keepdims) * centered * (2.0 / n)
+
+
+class Std(Function):
+    """Standard deviation with ``ddof``, as ``np.std``."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, ddof=0, keepdims=False):
+        centered = x - np.mean(x, axis=axis, keepdims=True)
+        y = np.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
+        ctx.saved = (centered, y, axis, ddof, keepdims)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        centered, y, axis, ddof, keepdims = ctx.saved
+        n = _count(centered.shape, axis) - ddof
+        ndim = centered.ndim
+        return (_expand(g, ndim, axis, keepdims) * centered
+                / (n * _expand(y, ndim, axis, keepdims)))
+
+
+class _Extreme(Function):
+    """max / min over ``axis``; tied extremes share the gradient equally."""
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, x, axis=None, keepdims=False):
+        y = cls.reduce(x, axis=axis, keepdims=keepdims)
+        ctx.saved = (x, y, axis, keepdims)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, axis, keepdims = ctx.saved
+        mask = x == _expand(y, x.ndim, axis, keepdims)
+        share = mask / mask.sum(axis=axis, keepdims=True)
+        return _expand(g, x.ndim, axis, keepdims) * share
+
+
+class Max(_Extreme):
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extreme):
+    reduce = staticmethod(np.min)
+
+
+class Softmax(Function):
+    """exp(x - max) / sum(exp(x - max)) along ``axis`` (max-shifted, never overflows)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        y = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.saved = (y, axis)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, axis = ctx.saved
+        gy = g * y
+        return gy - y * np.sum(gy, axis=axis, keepdims=True)
+
+
+class LogSoftmax(Function):
+    """x - max - log(sum(exp(x - max))) along ``axis``."""
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.saved = (y, axis)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, axis = ctx.saved
+        return g - np.exp(y) * np.sum(g, axis=axis, keepdims=True)

@@ -1,0 +1,223 @@
+"""Tensor: an ``np.ndarray`` plus what autodiff needs.
+
+``data`` is the array, ``grad`` the accumulated gradient (an array or None),
+``grad_fn`` the node on the tape that produced it (None for leaves). Operators
+and differentiable methods are installed by :mod:`minigrad.ops`, where each
+op's forward and backward live together.
+"""
+import numpy as np
+
+from . import dtypes, tape
+
+
+def _as_array(data, dtype=None, copy=False, where="tensor"):
+    """Array-like -> ndarray; Python floats/lists get the default dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        arr = np.array(data, dtype=dtype, copy=copy) if (copy or dtype is not None) \
+            else np.asarray(data)
+    else:
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"{where}: cannot convert {type(data).__name__} to a "
+                            f"numeric array ({e})") from None
+        if dtype is None and arr.dtype.kind == "f":
+            arr = arr.astype(dtypes.get_default_dtype(), copy=False)
+    dtypes.check_numeric(arr, where)
+    return arr
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it.
+
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([2., 4.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "__weakref__")
+    __array_ufunc__ = None          # make NumPy defer to our reflected operators
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _as_array(data, dtype, where="Tensor")
+        self.grad = None
+        self.grad_fn = None
+        self._retain = False
+        self._hooks = None
+        self._rg = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, array, requires_grad=False):
+        """Fast internal constructor: no validation or copy."""
+        t = cls.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.grad_fn = None
+        t._retain = False
+        t._hooks = None
+        t._rg = requires_grad
+        return t
+
+    # ---------------------------------------------------------------- flags
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        flag = bool(flag)
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, "
+                            f"got dtype {self.data.dtype}")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf "
+                               "tensor; use .detach() for a non-leaf")
+        self._rg = flag
+
+    def requires_grad_(self, flag=True):
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = flag
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    # ------------------------------------------------------------ properties
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        return len(self.data)
+
+    def numpy(self):
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): expected a tensor with one element, "
+                             f"got shape {self.data.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with shape "
+                             f"{self.data.shape} is ambiguous")
+        return bool(self.data.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != dtypes.get_default_dtype():
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name}>"
+        elif self._rg:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # --------------------------------------------------------------- autodiff
+    def detach(self):
+        """A tensor sharing this data with no history: the cut that TBPTT makes."""
+        return Tensor._wrap(self.data)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self._rg:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retain = True
+        return self
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` with dL/dself during backward; a returned array replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _HookHandle(self, fn)
+
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        grad: dL/dself, a Tensor or array of self's shape; may be omitted for a
+        one-element tensor (taken as 1). Without ``retain_graph`` the nodes
+        walked release their saved arrays.
+        """
+        if not self._rg:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad and has no "
+                "grad_fn: did an input set requires_grad=True, and was the "
+                "graph built outside no_grad()?")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without grad is only defined for a scalar "
+                    f"(one-element) output, got shape {self.data.shape}; pass "
+                    f"grad=<array of that shape>")
+            grad = np.ones_like(self.data)
+        else:
+            grad = _as_array(grad, where="backward(grad)")
+            if grad.shape != self.data.shape:
+                raise ValueError(f"backward(): grad has shape {grad.shape}, "
+                                 f"expected the tensor's shape {self.data.shape}")
+            grad = grad.astype(self.data.dtype, copy=False)
+        tape.run_backward([self], [grad], retain_graph=retain_graph)
+
+
+class _HookHandle:
+    def __init__(self, tensor, fn):
+        self._tensor, self._fn = tensor, fn
+
+    def remove(self):
+        hooks = self._tensor._hooks
+        if hooks and self._fn in hooks:
+            hooks.remove(self._fn)
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new leaf tensor holding a copy of ``data``.
+
+    A Python float or list gets the default dtype; a NumPy array keeps its dtype.
+    """
+    t = Tensor._wrap(_as_array(data, dtype, copy=True, where="tensor()"))
+    if requires_grad:
+        t.requires_grad = True
+    return t

@@ -1,0 +1,1 @@
+"""Graphviz pictures of the computation graph (see issue: minigrad.viz)."""

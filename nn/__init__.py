@@ -1,0 +1,5 @@
+"""minigrad.nn: modules, layers, losses, initialisation and the functional API."""
+from .parameter import Parameter
+from .module import Module
+from .container import Flatten, Identity, ModuleList, Sequential
+from . import functional, init, utils  # noqa: F401

@@ -1,0 +1,1 @@
+"""minigrad.nn.functional: the functional form of every layer, activation and loss."""

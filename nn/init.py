@@ -1,0 +1,1 @@
+"""minigrad.nn.init: parameter initialisation (Xavier/Glorot, Kaiming/He, ...)."""

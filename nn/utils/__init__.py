@@ -1,0 +1,1 @@
+"""minigrad.nn.utils: gradient clipping and truncated BPTT."""
