@@ -1,1 +1,11 @@
-"""minigrad.optim: optimizers and learning-rate schedules."""
+"""minigrad.optim: optimizers, learning-rate schedules and early stopping.
+
+Each optimizer's file reads like its paper: the update rule as pseudocode in the
+docstring, one commented line of code per line of the algorithm.
+"""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam
+from .adamw import AdamW
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]

@@ -1,0 +1,88 @@
+"""Adam: adaptive moment estimation (and, by a flag, AdamW's decoupled decay)."""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, check_betas, check_lr, check_nonnegative
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2015, "Adam: A method for stochastic optimization"),
+    with the AMSGrad variant (Reddi, Kale & Kumar, 2018, "On the convergence of
+    Adam and beyond").
+
+    PyTorch's formulation, with learning rate :math:`\gamma`, decay rates
+    :math:`\beta_1, \beta_2`, weight decay :math:`\lambda`::
+
+        m_0 = 0, v_0 = 0, vmax_0 = 0
+        for t = 1, 2, ...
+            g_t = grad f(theta_{t-1})
+            if lambda != 0:  g_t = g_t + lambda * theta_{t-1}   # L2 (Adam)
+                     or:     theta_{t-1} *= 1 - gamma * lambda   # decoupled (AdamW)
+            m_t = beta1 * m_{t-1} + (1 - beta1) * g_t           # 1st moment
+            v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2         # 2nd moment
+            if amsgrad:  vmax_t = max(vmax_{t-1}, v_t); v = vmax_t
+            else:        v = v_t
+            mhat = m_t / (1 - beta1^t)                           # bias corrections
+            vhat = v / (1 - beta2^t)
+            theta_t = theta_{t-1} - gamma * mhat / (sqrt(vhat) + eps)
+
+    (computed, as in PyTorch, as ``theta -= gamma / (1 - beta1^t) * m /
+    (sqrt(v) / sqrt(1 - beta2^t) + eps)``.)
+
+    Args:
+        params: iterable of Tensors or of parameter-group dicts.
+        lr: :math:`\gamma` (default 1e-3).
+        betas: :math:`(\beta_1, \beta_2)`, each in [0, 1) (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: :math:`\lambda` (default 0), an L2 penalty added to the
+            gradient. See :class:`AdamW` for the decoupled form.
+        amsgrad: use the running maximum of :math:`v_t` (default False).
+
+    Example:
+        >>> opt = optim.Adam(model.parameters(), lr=1e-3)
+    """
+
+    #: AdamW sets this: weight decay shrinks the weights directly instead of
+    #: being added to the gradient (Loshchilov & Hutter, 2019).
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def _validate(self, h):
+        check_lr(h["lr"])
+        check_nonnegative("epsilon", h["eps"])
+        check_betas(h["betas"])
+        check_nonnegative("weight_decay", h["weight_decay"])
+
+    def update(self, param, grad, state, group):
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        if not state:                                          # lazy state
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)            # m_0 = 0
+            state["exp_avg_sq"] = np.zeros_like(param)         # v_0 = 0
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)  # vmax_0 = 0
+        state["step"] = t = state["step"] + 1
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        if wd != 0:
+            if self.decoupled_weight_decay:
+                param *= 1 - lr * wd                           # theta *= 1 - gamma lambda
+            else:
+                grad = grad + wd * param                       # g = g + lambda theta
+        m += (1 - beta1) * (grad - m)                          # m = b1 m + (1 - b1) g
+        v *= beta2                                             # v = b2 v + (1 - b2) g^2
+        v += (1 - beta2) * (grad * grad)
+        if group["amsgrad"]:
+            vmax = state["max_exp_avg_sq"]
+            np.maximum(vmax, v, out=vmax)                      # vmax = max(vmax, v)
+            v = vmax
+        step_size = lr / (1 - beta1 ** t)                      # gamma / (1 - b1^t)
+        denom = np.sqrt(v)                                     # sqrt(v / (1 - b2^t)) + eps
+        denom /= math.sqrt(1 - beta2 ** t)
+        denom += eps
+        param -= step_size * (m / denom)                       # theta -= step mhat / denom

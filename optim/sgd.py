@@ -1,0 +1,77 @@
+"""Stochastic gradient descent, with momentum and Nesterov's accelerated gradient."""
+from .optimizer import Optimizer, check_lr, check_nonnegative
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (Robbins & Monro, 1951), optionally with
+    momentum (Polyak, 1964, "heavy ball") or Nesterov's accelerated gradient
+    (Nesterov, 1983, in the form of Sutskever, Martens, Dahl & Hinton, 2013,
+    "On the importance of initialization and momentum in deep learning").
+
+    PyTorch's formulation, with learning rate :math:`\gamma`, momentum
+    :math:`\mu`, dampening :math:`\tau` and weight decay :math:`\lambda`::
+
+        for t = 1, 2, ...
+            g_t = grad f(theta_{t-1})
+            if lambda != 0:   g_t = g_t + lambda * theta_{t-1}      # L2 penalty
+            if mu != 0:
+                if t > 1:     b_t = mu * b_{t-1} + (1 - tau) * g_t
+                else:         b_t = g_t
+                if nesterov:  g_t = g_t + mu * b_t                   # look ahead
+                else:         g_t = b_t
+            theta_t = theta_{t-1} - gamma * g_t
+
+    The velocity here is a running sum of gradients scaled by ``lr`` at use,
+    which differs from Sutskever et al.'s ``v = mu v - lr g`` only when the
+    learning rate changes during training.
+
+    Full-batch gradient descent is this optimizer with ``momentum=0`` and the
+    gradient of the loss over the *whole* training set (one step per epoch);
+    "stochastic" only means the gradient is that of a mini-batch.
+
+    ``weight_decay`` adds :math:`\frac{\lambda}{2}\lVert\theta\rVert^2` to the
+    loss, i.e. L2 regularisation.
+
+    Args:
+        params: iterable of Tensors or of parameter-group dicts.
+        lr: learning rate :math:`\gamma` (required, >= 0).
+        momentum: :math:`\mu >= 0` (default 0: plain gradient descent).
+        dampening: :math:`\tau`, scales the gradient entering the velocity.
+        weight_decay: :math:`\lambda >= 0` (L2 penalty).
+        nesterov: use Nesterov momentum (needs ``momentum > 0``, ``dampening == 0``).
+
+    Example:
+        >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def _validate(self, h):
+        check_lr(h["lr"])
+        check_nonnegative("momentum", h["momentum"])
+        check_nonnegative("weight_decay", h["weight_decay"])
+        if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
+            raise ValueError(f"Nesterov momentum requires a momentum > 0 and zero "
+                             f"dampening, got momentum={h['momentum']}, "
+                             f"dampening={h['dampening']}")
+
+    def update(self, param, grad, state, group):
+        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if wd != 0:
+            grad = grad + wd * param                          # g = g + lambda theta
+        if mu != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.astype(param.dtype, copy=True)
+            else:                                             # b = mu b + (1 - tau) g
+                buf *= mu
+                buf += (1 - group["dampening"]) * grad
+            if group["nesterov"]:
+                grad = grad + mu * buf                        # g = g + mu b
+            else:
+                grad = buf                                    # g = b
+        param -= lr * grad                                    # theta = theta - gamma g
