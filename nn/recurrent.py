@@ -1,0 +1,374 @@
+"""Recurrent cells and layers: RNN, LSTM, GRU (PyTorch's names, shapes, gate order).
+
+A cell does one time step and is composed of core ops, so it is the readable
+reference. A layer runs each (layer, direction) over the whole sequence as ONE
+node on the tape (:class:`minigrad.ops.recurrent.Recurrent`, fused Numba gate
+kernels or the plain NumPy path, see ``mg.config.use_numba``). One layer
+mechanism (stacking, directions, ``batch_first``, inter-layer dropout) serves
+all three cell types.
+
+Equations (x input, h previous hidden state, W_* and b_* the parameters,
+sigma the logistic function, * elementwise):
+
+RNN    h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                (or relu)
+LSTM   i, f, g, o = sigma, sigma, tanh, sigma of the four H-row blocks of
+                    W_ih x + b_ih + W_hh h + b_hh
+       c' = f * c + i * g,   h' = o * tanh(c')
+GRU    r = sigma(W_ir x + b_ir + W_hr h + b_hr)
+       z = sigma(W_iz x + b_iz + W_hz h + b_hz)
+       n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+       h' = (1 - z) * n + z * h
+
+Weights are ``weight_ih (G*H, I)``, ``weight_hh (G*H, H)``, biases ``(G*H,)``
+with G = 1, 4, 3, all initialised uniform in (-1/sqrt(H), 1/sqrt(H)), so a
+PyTorch ``state_dict``'s arrays load unchanged.
+"""
+import math
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.ops.recurrent import recurrent
+from minigrad.random import get_rng
+from minigrad.tensor import Tensor
+
+from .module import Module
+from .parameter import Parameter
+
+_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def _uniform(shape, H):
+    k = 1.0 / math.sqrt(H)
+    return Parameter(get_rng().uniform(-k, k, shape).astype(mg.get_default_dtype()))
+
+
+def _as_tensor(x, what, owner):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    raise TypeError(f"{owner}: expected {what} to be a Tensor, got {type(x).__name__}")
+
+
+def _shape_str(names, values):
+    return "(" + ", ".join(f"{n}={v}" if v is not None else n
+                           for n, v in zip(names, values)) + ")"
+
+
+# ===================================================================== cells
+class _CellBase(Module):
+    kind = "rnn"
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__()
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be "
+                             f"positive, got {input_size} and {hidden_size}")
+        G, H = _GATES[self.kind], hidden_size
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        self.weight_ih = _uniform((G * H, input_size), H)
+        self.weight_hh = _uniform((G * H, H), H)
+        if bias:
+            self.bias_ih = _uniform((G * H,), H)
+            self.bias_hh = _uniform((G * H,), H)
+        else:
+            self.bias_ih = self.bias_hh = None
+
+    def _check(self, x, h, hname="h"):
+        name = type(self).__name__
+        x = _as_tensor(x, "input", name)
+        if x.ndim != 2 or x.shape[1] != self.input_size:
+            raise ValueError(f"{name}: expected input of shape (batch, input_size="
+                             f"{self.input_size}), got {x.shape}")
+        B, H = x.shape[0], self.hidden_size
+        if h is None:
+            return x, mg.zeros(B, H, dtype=self.weight_hh.dtype)
+        h = _as_tensor(h, hname, name)
+        if h.shape != (B, H):
+            raise ValueError(f"{name}: expected {hname} of shape (batch={B}, hidden_size="
+                             f"{H}), got {h.shape}")
+        return x, h
+
+    def _projections(self, x, h):
+        """(W_ih x + b_ih, W_hh h + b_hh), each (B, G*H)."""
+        gi = x @ self.weight_ih.T
+        gh = h @ self.weight_hh.T
+        if self.bias:
+            gi = gi + self.bias_ih
+            gh = gh + self.bias_hh
+        return gi, gh
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        return s if self.bias else s + ", bias=False"
+
+
+class RNNCell(_CellBase):
+    """``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``nonlinearity='relu'``: relu).
+
+    x (B, I), h (B, H) or None (zeros) -> h' (B, H).
+
+    >>> cell = nn.RNNCell(3, 5)
+    >>> cell(mg.randn(2, 3)).shape
+    (2, 5)
+    """
+    kind = "rnn"
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', "
+                             f"got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, bias)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, x, h=None):
+        x, h = self._check(x, h)
+        gi, gh = self._projections(x, h)
+        a = gi + gh
+        return a.relu() if self.nonlinearity == "relu" else a.tanh()
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step, gates ``i, f, g, o``: ``c' = f*c + i*g``, ``h' = o*tanh(c')``.
+
+    x (B, I), state (h, c) each (B, H), or None (zeros) -> (h', c').
+
+    >>> cell = nn.LSTMCell(3, 5)
+    >>> h, c = cell(mg.randn(2, 3))
+    >>> h.shape, c.shape
+    ((2, 5), (2, 5))
+    """
+    kind = "lstm"
+
+    def forward(self, x, state=None):
+        if state is None:
+            state = (None, None)
+        if not isinstance(state, (tuple, list)) or len(state) != 2:
+            raise ValueError("LSTMCell: expected the state as a tuple (h, c)")
+        x, h = self._check(x, state[0], "h")
+        _, c = self._check(x, state[1], "c")
+        gi, gh = self._projections(x, h)
+        a = gi + gh
+        H = self.hidden_size
+        i = a[:, :H].sigmoid()
+        f = a[:, H:2 * H].sigmoid()
+        g = a[:, 2 * H:3 * H].tanh()
+        o = a[:, 3 * H:].sigmoid()
+        c2 = f * c + i * g
+        return o * c2.tanh(), c2
+
+
+class GRUCell(_CellBase):
+    """One GRU step, gates ``r, z, n``: ``n = tanh(W_in x + b_in + r*(W_hn h + b_hn))``,
+    ``h' = (1 - z)*n + z*h``.
+
+    x (B, I), h (B, H) or None (zeros) -> h' (B, H).
+
+    >>> cell = nn.GRUCell(3, 5)
+    >>> cell(mg.randn(2, 3)).shape
+    (2, 5)
+    """
+    kind = "gru"
+
+    def forward(self, x, h=None):
+        x, h = self._check(x, h)
+        gi, gh = self._projections(x, h)
+        H = self.hidden_size
+        r = (gi[:, :H] + gh[:, :H]).sigmoid()
+        z = (gi[:, H:2 * H] + gh[:, H:2 * H]).sigmoid()
+        n = (gi[:, 2 * H:] + r * gh[:, 2 * H:]).tanh()
+        return (1 - z) * n + z * h
+
+
+# ===================================================================== layers
+class _RecurrentLayer(Module):
+    """The layer mechanism shared by RNN, LSTM and GRU (see the module docstring).
+
+    Input (T, B, I), or (B, T, I) with ``batch_first``. Output (T, B, D*H)
+    (or (B, T, D*H)), D = 2 if ``bidirectional`` else 1: the last layer's h_t,
+    both directions concatenated on the feature axis. Hidden state h_n (and
+    c_n) of shape (num_layers * D, B, H), ordered layer by layer, forward
+    direction first. ``dropout`` is applied to every layer's output except the
+    last, in training mode.
+    """
+    kind = "rnn"
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False):
+        super().__init__()
+        name = type(self).__name__
+        if input_size < 1 or hidden_size < 1 or num_layers < 1:
+            raise ValueError(f"{name}: input_size, hidden_size and num_layers must be "
+                             f"positive, got {input_size}, {hidden_size}, {num_layers}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        G, H, D = _GATES[self.kind], hidden_size, 2 if bidirectional else 1
+        for k in range(num_layers):
+            for d in range(D):
+                sfx = f"_l{k}" + ("_reverse" if d else "")
+                n_in = input_size if k == 0 else H * D
+                setattr(self, "weight_ih" + sfx, _uniform((G * H, n_in), H))
+                setattr(self, "weight_hh" + sfx, _uniform((G * H, H), H))
+                if bias:
+                    setattr(self, "bias_ih" + sfx, _uniform((G * H,), H))
+                    setattr(self, "bias_hh" + sfx, _uniform((G * H,), H))
+
+    @property
+    def _cell(self):
+        return self.kind
+
+    def _weights(self, k, d):
+        sfx = f"_l{k}" + ("_reverse" if d else "")
+        p = self._parameters
+        return (p["weight_ih" + sfx], p["weight_hh" + sfx],
+                p.get("bias_ih" + sfx), p.get("bias_hh" + sfx))
+
+    def _check_input(self, x):
+        name = type(self).__name__
+        x = _as_tensor(x, "input", name)
+        dims = ("batch", "seq_len") if self.batch_first else ("seq_len", "batch")
+        if x.ndim != 3:
+            raise ValueError(f"{name}: expected a 3-D input of shape "
+                             + _shape_str(dims + ("input_size",), (None, None, self.input_size))
+                             + f" (batch_first={self.batch_first}), got shape {x.shape}")
+        if x.shape[2] != self.input_size:
+            raise ValueError(f"{name}: expected input feature size input_size="
+                             f"{self.input_size}, got {x.shape[2]} (input shape {x.shape})")
+        if 0 in x.shape[:2]:
+            raise ValueError(f"{name}: expected a non-empty sequence and batch, got input "
+                             f"shape {x.shape}")
+        return x
+
+    def _check_state(self, h, what, B):
+        name = type(self).__name__
+        h = _as_tensor(h, what, name)
+        D = 2 if self.bidirectional else 1
+        want = (self.num_layers * D, B, self.hidden_size)
+        if h.shape != want:
+            raise ValueError(f"{name}: expected {what} of shape "
+                             + _shape_str(("num_layers*num_directions", "batch",
+                                           "hidden_size"), want)
+                             + f", got {h.shape}")
+        return h
+
+    def _run(self, x, h0, c0):
+        """Shared forward: returns (output, h_n, c_n or None)."""
+        x = self._check_input(x)
+        if self.batch_first:
+            x = x.transpose(1, 0, 2)
+        T, B = x.shape[0], x.shape[1]
+        if h0 is not None:
+            h0 = self._check_state(h0, "h0", B)
+        if c0 is not None:
+            c0 = self._check_state(c0, "c0", B)
+        cell = self.kind
+        if cell == "rnn":
+            cell = "rnn_relu" if self.nonlinearity == "relu" else "rnn_tanh"
+        D = 2 if self.bidirectional else 1
+        hn, cn = [], []
+        inp = x
+        for k in range(self.num_layers):
+            outs = []
+            for d in range(D):
+                j = k * D + d
+                packed = recurrent(inp, None if h0 is None else h0[j],
+                                   None if c0 is None else c0[j], *self._weights(k, d),
+                                   cell=cell, reverse=bool(d))
+                outs.append(packed[:T])
+                hn.append(packed[T])
+                if self.kind == "lstm":
+                    cn.append(packed[T + 1])
+            inp = outs[0] if D == 1 else mg.concatenate(outs, axis=2)
+            if self.dropout and self.training and k < self.num_layers - 1:
+                keep = get_rng().random(inp.shape) >= self.dropout
+                inp = inp * (keep / (1.0 - self.dropout)).astype(inp.dtype)
+        out = inp.transpose(1, 0, 2) if self.batch_first else inp
+        return out, mg.stack(hn, axis=0), (mg.stack(cn, axis=0) if cn else None)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(_RecurrentLayer):
+    """Multi-layer Elman RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+    ``rnn(x, h0=None) -> (output, h_n)``; x (T, B, I) (or (B, T, I) with
+    ``batch_first``), h0 and h_n (num_layers * D, B, H), output (T, B, D*H).
+    ``nonlinearity='relu'`` uses relu instead of tanh.
+
+    >>> rnn = nn.RNN(3, 5, num_layers=2)
+    >>> out, h = rnn(mg.randn(7, 2, 3))
+    >>> out.shape, h.shape
+    ((7, 2, 5), (2, 2, 5))
+    """
+    kind = "rnn"
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh",
+                 bias=True, batch_first=False, dropout=0.0, bidirectional=False):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, x, h0=None):
+        out, hn, _ = self._run(x, h0, None)
+        return out, hn
+
+
+class GRU(_RecurrentLayer):
+    """Multi-layer GRU (gates r, z, n as :class:`GRUCell`).
+
+    ``gru(x, h0=None) -> (output, h_n)`` with the shapes of :class:`RNN`.
+
+    >>> gru = nn.GRU(3, 5, bidirectional=True)
+    >>> out, h = gru(mg.randn(7, 2, 3))
+    >>> out.shape, h.shape
+    ((7, 2, 10), (2, 2, 5))
+    """
+    kind = "gru"
+
+    def forward(self, x, h0=None):
+        out, hn, _ = self._run(x, h0, None)
+        return out, hn
+
+
+class LSTM(_RecurrentLayer):
+    """Multi-layer LSTM (gates i, f, g, o as :class:`LSTMCell`).
+
+    ``lstm(x, (h0, c0)=None) -> (output, (h_n, c_n))``; h0, c0, h_n, c_n are
+    (num_layers * D, B, H), output (T, B, D*H) (batch_first: (B, T, D*H)).
+
+    >>> lstm = nn.LSTM(3, 5, num_layers=2, batch_first=True)
+    >>> out, (h, c) = lstm(mg.randn(2, 7, 3))
+    >>> out.shape, h.shape, c.shape
+    ((2, 7, 5), (2, 2, 5), (2, 2, 5))
+    """
+    kind = "lstm"
+
+    def forward(self, x, hx=None):
+        if hx is None:
+            h0 = c0 = None
+        elif isinstance(hx, (tuple, list)) and len(hx) == 2:
+            h0, c0 = hx
+        else:
+            raise ValueError("LSTM: expected the initial state as a tuple (h0, c0) of "
+                             "tensors of shape (num_layers*num_directions, batch, "
+                             f"hidden_size={self.hidden_size}), got {type(hx).__name__}")
+        out, hn, cn = self._run(x, h0, c0)
+        return out, (hn, cn)
