@@ -10,5 +10,8 @@ from .adamw import AdamW
 from .adagrad import Adagrad
 from .rmsprop import RMSprop
 from .adadelta import Adadelta
+from .early_stopping import EarlyStopping
+from . import lr_scheduler  # noqa: F401  (minigrad.optim.lr_scheduler)
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta",
+           "EarlyStopping", "lr_scheduler"]
