@@ -13,6 +13,10 @@ Helpers:
 * ``bench(fn, min_time=0.2, repeat=5, warmup=3)`` -> seconds per call (the
   median over ``repeat`` rounds, each round calling ``fn`` enough times to last
   ``min_time`` seconds). Time every variant of a comparison in the same run.
+* ``bench_many({name: fn}, ...)`` -> {name: seconds per call}: the same, but
+  the variants' rounds are interleaved (A, B, C, A, B, C, ...) and the best
+  round of each is kept, so a burst of load from other processes on a
+  shared machine hits all variants alike. Prefer it for ratios.
 * ``try_torch()`` -> the ``torch`` module pinned to one thread, or None when it
   is not installed (PyTorch is a comparison only, never a dependency).
 * ``report(title, rows, baseline=None)`` prints a table of (name, seconds) with
@@ -66,6 +70,36 @@ def bench(fn, min_time=0.2, repeat=5, warmup=3):
             fn()
         rounds.append((time.perf_counter() - t0) / n)
     return statistics.median(rounds)
+
+
+def _calls_per_round(fn, min_time):
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        t = time.perf_counter() - t0
+        if t >= min_time / 4:
+            return max(1, int(n * min_time / max(t, 1e-9)))
+        n *= 4
+
+
+def bench_many(fns, min_time=0.1, repeat=15, warmup=3):
+    """{name: best seconds per call}, rounds of all variants interleaved."""
+    calls = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        calls[name] = _calls_per_round(fn, min_time)
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            n = calls[name]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / n)
+    return best
 
 
 def try_torch():

@@ -13,7 +13,9 @@ batch of 4, mean-squared-error loss, float32:
 
 On tensors this small the time is almost all per-op Python overhead, which is
 what this measures. All variants are timed in one run, side by side; the
-ratios printed at the end are the figures quoted in README.md. Also reports
+ratios printed at the end are the figures quoted in README.md. Each variant's
+time is its best round of 15 (rounds interleaved across variants, see
+``_common.bench_many``), which keeps the ratios steady on a shared machine. Also reports
 ``import minigrad`` time (a fresh interpreter, best of 5).
 """
 import _common  # noqa: F401  (pins BLAS to one thread; must come before numpy)
@@ -147,7 +149,8 @@ def main():
     print(_common.machine())
     opt = "optim.SGD" if getattr(mg.optim, "SGD", None) else "by-hand update"
     print(f"minigrad update: {opt}")
-    rows = [(name, _common.bench(step)) for name, (step, _) in variants]
+    best = _common.bench_many({name: step for name, (step, _) in variants})
+    rows = list(best.items())
     _common.report(f"Tiny MLP training step (batch {B}, {IN}-{HID}-{OUT}, tanh, MSE, SGD)",
                    rows, baseline="numpy (hand-written)")
     t = dict(rows)

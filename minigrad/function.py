@@ -23,39 +23,59 @@ an input requires grad, records the context as the output's ``grad_fn`` node.
 tuple for several, ``None`` where no gradient is needed); gradients of
 broadcast inputs are summed back to the input's shape by the tape, not the op.
 """
+import itertools
+
 import numpy as np
 
 from . import tape
 from .tensor import Tensor
 
+_NUMERIC_KINDS = "biuf"
+_next_seq = itertools.count().__next__     # creation order = a topological order
+# Set by minigrad.viz.trace_modules() while it records which module made each
+# op (its ``tag(ctx)`` is called for every recorded node); None otherwise.
+module_scope = None
+
 
 class Context:
     """A node on the tape: the op, its parents and what forward saved.
 
-    ``ctx.needs_input_grad[i]`` tells backward whether input i needs a gradient.
-    Other attributes may be set freely in forward (e.g. ``ctx.shape``).
+    ``ctx.needs_input_grad[i]`` tells forward and backward whether input i
+    needs a gradient. ``ctx.saved`` holds what forward kept for backward
+    (``save_for_backward`` sets it); other attributes may be set freely in
+    forward (e.g. ``ctx.shape``). ``seq`` numbers nodes in creation order: a
+    node's parents were always made before it, so decreasing ``seq`` is a
+    valid order for the reverse pass.
     """
 
-    fn = None
-    parents = ()
-    needs_input_grad = ()
+    __slots__ = ("fn", "parents", "needs_input_grad", "seq", "__dict__", "__weakref__")
     saved = ()
     freed = False
 
+    def __init__(self):
+        self.fn = None
+        self.parents = ()
+        self.needs_input_grad = ()
+        self.seq = -1
+
     def save_for_backward(self, *arrays):
+        """Keep ``arrays`` for backward (read back as ``ctx.saved``)."""
         self.saved = arrays
 
     @property
     def name(self):
+        """The op's name (its class name unless the class sets ``name``)."""
         return self.fn.name if self.fn is not None else "?"
 
     def release(self):
-        """Drop saved arrays (after a backward without retain_graph)."""
-        keep = {"fn": self.fn, "parents": self.parents,
-                "needs_input_grad": self.needs_input_grad}
-        self.__dict__.clear()
-        self.__dict__.update(keep)
-        self.freed = True
+        """Drop everything forward saved (after a backward without retain_graph).
+
+        The op, parents and ``needs_input_grad`` stay, so the graph's shape is
+        still known (for pictures and for the second-backward error).
+        """
+        d = self.__dict__
+        d.clear()
+        d["freed"] = True
 
     def __repr__(self):
         return f"<{self.name} node>"
@@ -73,16 +93,26 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args):
+        """Compute the output array from input arrays (override)."""
         raise NotImplementedError
 
     @staticmethod
     def backward(ctx, grad):
+        """Map dL/doutput to dL/dinput, one entry per positional input (override)."""
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
+        """Run the op on ``inputs`` (Tensors or constants) and record it if needed.
+
+        Returns a new Tensor. Keyword arguments go to ``forward`` unchanged and
+        are not inputs (no gradient). This is the hot path of every op: keep it
+        lean.
+        """
+        ctx = Context()
         arrays = []
         parents = []
+        needs = []
         requires = False
         for x in inputs:
             if isinstance(x, Tensor):
@@ -90,34 +120,45 @@ class Function:
                 parents.append(x)
                 if x._rg:
                     requires = True
+                    needs.append(True)
+                else:
+                    needs.append(False)
             else:
                 arrays.append(x)
                 parents.append(None)
-        ctx = Context()
+                needs.append(False)
+        record = requires and tape._state.enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
-            shapes = " and ".join(str(np.shape(a)) for a in arrays
-                                  if isinstance(a, np.ndarray))
-            raise ValueError(f"{cls.name}: incompatible shapes {shapes}: {e}") from None
+            shapes = ", ".join(str(a.shape) for a in arrays if isinstance(a, np.ndarray))
+            raise ValueError(f"{cls.name}: {e} (input shapes: {shapes})") from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        if out.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"{cls.name}: produced a non-numeric output (dtype "
+                            f"{out.dtype}); expected bool, integer or floating inputs")
         t = Tensor.__new__(Tensor)
         t.data = out
         t.grad = None
         t._retain = False
         t._hooks = None
-        if requires and tape._state.enabled:
+        if record:
             if out.dtype.kind != "f":
                 raise TypeError(
                     f"{cls.name}: produced a {out.dtype} output from inputs that "
                     f"require grad; differentiable ops must return floating arrays")
             ctx.fn = cls
             ctx.parents = tuple(parents)
-            ctx.needs_input_grad = tuple(p is not None and p._rg for p in parents)
+            ctx.seq = _next_seq()
             t._rg = True
             t.grad_fn = ctx
+            if module_scope is not None:     # minigrad.viz.trace_modules()
+                module_scope.tag(ctx)
         else:
             t._rg = False
             t.grad_fn = None
+            if requires:        # made under no_grad from tensors that need grad:
+                t._cut = "no_grad"   # a cut point, drawn as such by minigrad.viz
         return t

@@ -8,8 +8,10 @@ orders that graph topologically (iteratively, so a chain of 100,000 ops needs
 no recursion), walks it once in reverse, and accumulates gradients.
 """
 import threading
+from heapq import heappop, heappush
 
 import numpy as np
+
 
 class _State(threading.local):
     enabled = True      # each thread starts with grad mode on
@@ -88,7 +90,9 @@ def toposort(roots):
     """Tensors reachable from ``roots`` through recorded nodes, inputs before outputs.
 
     Iterative depth-first post-order, so depth is limited by memory only.
-    Only tensors that require grad are visited.
+    Only tensors that require grad are visited. (The reverse pass itself does
+    not need it -- it orders nodes by creation number -- but pictures and
+    tools that walk the graph do.)
     """
     order = []
     visited = set()
@@ -110,45 +114,60 @@ def toposort(roots):
     return order
 
 
+def _freed_error(fn):
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (node "
+        f"'{fn.name}'): its saved arrays were freed after the first "
+        f"backward. Pass retain_graph=True to the first backward() "
+        f"if you need to backward through the graph again.")
+
+
 def run_backward(roots, root_grads, retain_graph=False, inputs=None):
-    """The reverse pass.
+    """The reverse pass: one walk over the recorded nodes, accumulating gradients.
 
     roots: tensors to differentiate; root_grads: one ndarray per root (dL/droot).
     With ``inputs`` None, gradients are accumulated into ``.grad`` of leaves
     (and of tensors that called ``retain_grad()``). With ``inputs`` a list of
     tensors, their gradients are returned instead and no ``.grad`` is touched.
     Unless ``retain_graph``, every node walked releases its saved arrays.
+
+    Order: nodes are numbered when they are recorded, and a node's parents
+    always exist before it, so popping the highest number first from a heap
+    of discovered nodes reaches every node after all the nodes that consume
+    its output -- when its gradient is complete. That is a topological order
+    without a separate sort, and no recursion. Leaves are finished last
+    (hooks, then ``.grad += g``). For every parent an op returns a gradient
+    for, the gradient is summed back over broadcast axes (``unbroadcast``) and
+    cast to the parent's dtype here, once, so ops never do it.
     """
-    order = toposort(roots)
-    grads = {}
+    grads = {}          # id(tensor) -> gradient accumulated so far
+    heap = []           # (-seq, id, tensor) of non-leaf tensors awaiting their pass
+    leaves = []         # leaf tensors reached, in order of discovery
     for r, g in zip(roots, root_grads):
         k = id(r)
-        grads[k] = grads[k] + g if k in grads else g
+        if k in grads:
+            grads[k] = grads[k] + g
+            continue
+        grads[k] = g
+        if r.grad_fn is None:
+            leaves.append(r)
+        else:
+            heappush(heap, (-r.grad_fn.seq, k, r))
     wanted = None if inputs is None else {id(t): None for t in inputs}
     obs = observers
-    for t in reversed(order):
-        g = grads.pop(id(t), None)
-        if g is None:
-            continue
+    while heap:
+        _, k, t = heappop(heap)
+        g = grads.pop(k)
         if t._hooks:
-            for hook in t._hooks:
-                new = hook(g)
-                if new is not None:
-                    g = np.asarray(new)
-        fn = t.grad_fn
+            g = _run_hooks(t, g)
         if wanted is not None:
-            if id(t) in wanted:
-                wanted[id(t)] = g
-        elif fn is None or t._retain:
+            if k in wanted:
+                wanted[k] = g
+        elif t._retain:
             t.grad = g.copy() if t.grad is None else t.grad + g
-        if fn is None:
-            continue
+        fn = t.grad_fn
         if fn.freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (node "
-                f"'{fn.name}'): its saved arrays were freed after the first "
-                f"backward. Pass retain_graph=True to the first backward() "
-                f"if you need to backward through the graph again.")
+            raise _freed_error(fn)
         in_grads = fn.fn.backward(fn, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
@@ -161,7 +180,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             for o in obs:
                 o(fn, g, in_grads)
         for p, pg in zip(parents, in_grads):
-            if p is None or pg is None or not p._rg:
+            if pg is None or p is None or not p._rg:
                 continue
             pd = p.data
             if type(pg) is not np.ndarray:
@@ -170,14 +189,41 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 pg = unbroadcast(pg, pd.shape)
             if pg.dtype != pd.dtype:
                 pg = pg.astype(pd.dtype)
-            k = id(p)
-            if k in grads:
-                grads[k] = grads[k] + pg
+            pk = id(p)
+            if pk in grads:
+                grads[pk] = grads[pk] + pg
             else:
-                grads[k] = pg
+                grads[pk] = pg
+                pfn = p.grad_fn
+                if pfn is None:
+                    leaves.append(p)
+                else:
+                    heappush(heap, (-pfn.seq, pk, p))
         if not retain_graph:
             fn.release()
+    for t in leaves:
+        g = grads.pop(id(t))
+        if t._hooks:
+            g = _run_hooks(t, g)
+        if wanted is not None:
+            if id(t) in wanted:
+                wanted[id(t)] = g
+        else:
+            t.grad = g.copy() if t.grad is None else t.grad + g
     if wanted is not None:
         return [wanted[id(t)] if wanted[id(t)] is not None else np.zeros_like(t.data)
                 for t in inputs]
     return None
+
+
+def _run_hooks(t, g):
+    """Call t's hooks in order; an array returned by one replaces the gradient."""
+    for hook in list(t._hooks):
+        new = hook(g)
+        if new is not None:
+            new = np.asarray(new.data if hasattr(new, "grad_fn") else new)
+            if new.shape != g.shape:
+                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a "
+                                   f"gradient of shape {new.shape}, expected {g.shape}")
+            g = new
+    return g

@@ -17,11 +17,28 @@ def _norm_axes(axis, ndim):
     return tuple(sorted(a % ndim if ndim else a for a in axis))
 
 
-def _expand(g, ndim, axis, keepdims):
-    """Give ``g`` back the reduced axes as size-1 axes."""
-    if keepdims or ndim == 0:
+def _expand(g, shape, axis, keepdims):
+    """Give ``g`` back the reduced axes as size-1 axes (``shape``: the input's).
+
+    With ``axis=None`` and no keepdims, ``g`` is 0-d and broadcasts as it is.
+    Negative axes index the list directly, so no normalisation is needed.
+    """
+    if keepdims or axis is None:
         return g
-    return np.expand_dims(g, _norm_axes(axis, ndim))
+    kept = list(shape)
+    if type(axis) is tuple:
+        for a in axis:
+            kept[a] = 1
+    else:
+        kept[axis] = 1
+    return g.reshape(kept)
+
+
+def _spread(g, shape):
+    """A fresh writable array of ``shape`` filled by broadcasting ``g`` into it."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def _count(shape, axis):
@@ -29,28 +46,33 @@ def _count(shape, axis):
 
 
 class Sum(Function):
+    """Sum over ``axis`` (None: all); d/dx spreads the gradient over the summed axes."""
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.saved = (x.shape, axis, keepdims)
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, g):
         shape, axis, keepdims = ctx.saved
-        return np.broadcast_to(_expand(g, len(shape), axis, keepdims), shape)
+        return _spread(_expand(g, shape, axis, keepdims), shape)
 
 
 class Mean(Function):
+    """Mean over ``axis`` = sum / n, with n the number of elements reduced."""
+
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.saved = (x.shape, axis, keepdims)
-        return np.mean(x, axis=axis, keepdims=keepdims)
+        y = np.add.reduce(x, axis=axis, keepdims=keepdims)
+        n = x.size // max(np.size(y), 1)
+        ctx.saved = (x.shape, axis, keepdims, n)
+        return y / n                    # 0/0 -> nan with a warning, as np.mean
 
     @staticmethod
     def backward(ctx, g):
-        shape, axis, keepdims = ctx.saved
-        g = _expand(g, len(shape), axis, keepdims) * (1.0 / _count(shape, axis))
-        return np.broadcast_to(g, shape)
+        shape, axis, keepdims, n = ctx.saved
+        return _spread(_expand(g, shape, axis, keepdims) * (1.0 / n if n else 0.0), shape)
 
 
 class Var(Function):
@@ -66,7 +88,7 @@ class Var(Function):
     def backward(ctx, g):
         centered, axis, ddof, keepdims = ctx.saved
         n = _count(centered.shape, axis) - ddof
-        return _expand(g, centered.ndim, axis, keepdims) * centered * (2.0 / n)
+        return _expand(g, centered.shape, axis, keepdims) * centered * (2.0 / n)
 
 
 class Std(Function):
@@ -83,9 +105,9 @@ class Std(Function):
     def backward(ctx, g):
         centered, y, axis, ddof, keepdims = ctx.saved
         n = _count(centered.shape, axis) - ddof
-        ndim = centered.ndim
-        return (_expand(g, ndim, axis, keepdims) * centered
-                / (n * _expand(y, ndim, axis, keepdims)))
+        shape = centered.shape
+        return (_expand(g, shape, axis, keepdims) * centered
+                / (n * _expand(y, shape, axis, keepdims)))
 
 
 class _Extreme(Function):
@@ -101,9 +123,9 @@ class _Extreme(Function):
     @staticmethod
     def backward(ctx, g):
         x, y, axis, keepdims = ctx.saved
-        mask = x == _expand(y, x.ndim, axis, keepdims)
+        mask = x == _expand(y, x.shape, axis, keepdims)
         share = mask / mask.sum(axis=axis, keepdims=True)
-        return _expand(g, x.ndim, axis, keepdims) * share
+        return _expand(g, x.shape, axis, keepdims) * share
 
 
 class Max(_Extreme):
