@@ -1,0 +1,116 @@
+"""Gradient clipping, as PyTorch's ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``.
+
+Both act in place on ``p.grad`` of the given parameters, skipping those whose
+gradient is ``None``. Clipping the total norm keeps the direction of the
+update and bounds its size: the standard answer to exploding gradients in
+recurrent networks (Pascanu, Mikolov & Bengio, 2013).
+"""
+import math
+
+import numpy as np
+
+from minigrad.tensor import Tensor
+
+
+def _grads(parameters, where):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    grads = []
+    for p in parameters:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{where}: expected Tensors (parameters), got {type(p).__name__}")
+        if p.grad is not None:
+            grads.append(p)
+    return grads
+
+
+def _norm_type(norm_type):
+    if isinstance(norm_type, str) and norm_type.lower() == "inf":
+        return math.inf
+    try:
+        p = float(norm_type)
+    except (TypeError, ValueError):
+        raise TypeError(f"clip_grad_norm_: norm_type must be a positive number or inf, "
+                        f"got {norm_type!r}") from None
+    if not p > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type}")
+    return p
+
+
+def total_grad_norm(parameters, norm_type=2.0):
+    """The p-norm of all gradients taken together, as one flat vector (a float).
+
+    .. math:: \\|g\\|_p = \\Big(\\sum_i \\sum_j |g_{ij}|^p\\Big)^{1/p},
+              \\qquad \\|g\\|_\\infty = \\max_{i,j} |g_{ij}|
+
+    over parameters ``i`` with a gradient and their elements ``j``, computed
+    in float64. 0.0 when no parameter has a gradient.
+    """
+    p = _norm_type(norm_type)
+    params = _grads(parameters, "total_grad_norm")
+    if not params:
+        return 0.0
+    if p == math.inf:
+        return float(max(np.max(np.abs(q.grad)) if q.grad.size else 0.0 for q in params))
+    if p == 2.0:
+        s = sum(float(np.dot(g, g)) for g in (q.grad.ravel().astype(np.float64) for q in params))
+        return math.sqrt(s)
+    s = sum(float(np.sum(np.abs(q.grad.astype(np.float64)) ** p)) for q in params)
+    return s ** (1.0 / p)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so that their total norm is at most ``max_norm``.
+
+    With ``n = total_grad_norm(parameters, norm_type)`` (the norm of all
+    gradients as one vector; ``norm_type`` may be ``inf``) every gradient is
+    multiplied in place by
+
+    .. math:: c = \\min\\Big(1, \\frac{\\text{max\\_norm}}{n + 10^{-6}}\\Big)
+
+    (PyTorch's formula: nothing changes when ``n`` is small enough).
+    Returns ``n``, the norm *before* clipping, as a float. If ``n`` is nan or
+    inf: with ``error_if_nonfinite=True`` a RuntimeError is raised and no
+    gradient is touched; otherwise, as in PyTorch, ``c`` is 0 (inf) or nan and
+    the gradients are scaled by it.
+
+    parameters: a Tensor or an iterable of Tensors (e.g. ``model.parameters()``).
+
+    >>> w = mg.tensor([3.0, 4.0], requires_grad=True); w.grad = np.array([3.0, 4.0])
+    >>> clip_grad_norm_([w], 1.0)
+    5.0
+    >>> w.grad                        # [3, 4] / (5 + 1e-6)
+    array([0.59999988, 0.79999984])
+    """
+    params = _grads(parameters, "clip_grad_norm_")
+    max_norm = float(max_norm)
+    if max_norm < 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
+    total = total_grad_norm(params, norm_type)
+    if not params:
+        return total
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+            f"{total} (non-finite), so they cannot be clipped; some gradient holds nan "
+            f"or inf. Pass error_if_nonfinite=False to scale them anyway.")
+    with np.errstate(invalid="ignore"):
+        coef = np.minimum(max_norm / (total + 1e-6), 1.0)
+    if coef != 1.0:                   # True for nan as well, as in PyTorch
+        for q in params:
+            q.grad *= q.grad.dtype.type(coef)
+    return total
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
+
+    .. math:: g_{ij} \\leftarrow \\max(-v, \\min(v, g_{ij}))
+
+    parameters: a Tensor or an iterable of Tensors; ``clip_value >= 0``.
+    """
+    clip_value = float(clip_value)
+    if not clip_value >= 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
+    for q in _grads(parameters, "clip_grad_value_"):
+        np.clip(q.grad, -clip_value, clip_value, out=q.grad)
