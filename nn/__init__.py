@@ -2,5 +2,14 @@
 from .parameter import Parameter
 from .module import Module
 from .container import Flatten, Identity, ModuleList, Sequential
+from .linear import Linear
+from .conv import Conv2d
+from .pooling import AvgPool2d, MaxPool2d
+from .embedding import Embedding
+from .dropout import Dropout
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .activation import (ELU, GELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU,
+                         Softmax, Softplus, Tanh)
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from . import functional, init, utils  # noqa: F401

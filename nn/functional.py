@@ -1,1 +1,391 @@
-"""minigrad.nn.functional: the functional form of every layer, activation and loss."""
+"""minigrad.nn.functional: the functional form of every layer, activation and loss.
+
+Stateless functions on Tensors (NumPy arrays are accepted as constants);
+layers in :mod:`minigrad.nn` hold the parameters and call these. Shapes and
+formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
+(or layer) and the expected and actual shapes.
+
+>>> import minigrad.nn.functional as F
+>>> y = F.relu(F.linear(x, w, b))               # x (N, in), w (out, in), b (out,)
+>>> loss = F.cross_entropy(logits, targets)      # logits (N, C), targets (N,) ints
+"""
+import numpy as np
+
+from minigrad.ops import activation as _act
+from minigrad.ops import conv as _conv
+from minigrad.ops import loss as _loss
+from minigrad.ops import pool as _pooling
+from minigrad.ops.elementwise import Mul, Relu, Sigmoid, Tanh
+from minigrad.ops.indexing import GetItem
+from minigrad.ops.linear import Linear
+from minigrad.ops.norm import Normalize
+from minigrad.ops.reduce import LogSoftmax, Softmax
+from minigrad.random import get_rng
+from minigrad.tensor import Tensor
+
+__all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout",
+           "batch_norm", "layer_norm", "group_norm", "instance_norm", "flatten",
+           "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
+           "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "cross_entropy",
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+
+
+# ------------------------------------------------------------------ checks
+def _tensor(x, who):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        return Tensor._wrap(np.asarray(x))
+    raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
+
+
+def check_input(who, x, ndims=None, axis=None, size=None, what="features"):
+    """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``."""
+    if ndims is not None and x.ndim not in ndims:
+        want = " or ".join(f"{d}-D" for d in ndims)
+        raise ValueError(f"{who}: expected a {want} input, got a {x.ndim}-D input "
+                         f"of shape {x.shape}")
+    if axis is not None and x.shape[axis] != size:
+        raise ValueError(f"{who}: expected {size} {what} on axis {axis % x.ndim}, got "
+                         f"{x.shape[axis]} (input shape {x.shape})")
+    return x
+
+
+def _pair(v, who, name):
+    v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(v) != 2 or any(int(n) != n for n in v):
+        raise ValueError(f"{who}: {name} must be an int or a pair of ints, got {v!r}")
+    return int(v[0]), int(v[1])
+
+
+# ------------------------------------------------------------------ layers
+def linear(x, weight, bias=None):
+    """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
+    x = _tensor(x, "linear")
+    if x.ndim == 0:
+        raise ValueError("linear: expected an input with at least 1 dimension, got a scalar")
+    check_input("linear", x, axis=-1, size=weight.shape[1], what="input features")
+    return Linear.apply(x, weight, bias)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D cross-correlation: x ``(N, C, H, W)``, weight ``(O, C, kh, kw)`` -> ``(N, O, Ho, Wo)``.
+
+    ``Ho = (H + 2 padding - kh) // stride + 1`` (and likewise Wo).
+    """
+    who = "conv2d"
+    x = _tensor(x, who)
+    check_input(who, x, ndims=(4,))
+    check_input(who, x, axis=1, size=weight.shape[1], what="input channels")
+    stride, padding = _pair(stride, who, "stride"), _pair(padding, who, "padding")
+    kh, kw = weight.shape[2:]
+    h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    if h < kh or w < kw:
+        raise ValueError(f"{who}: padded input {h}x{w} is smaller than the kernel "
+                         f"{kh}x{kw} (input shape {x.shape})")
+    return _conv.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+
+
+def _pool(op, who, x, kernel_size, stride, padding):
+    x = _tensor(x, who)
+    check_input(who, x, ndims=(4,))
+    kernel = _pair(kernel_size, who, "kernel_size")
+    stride = kernel if stride is None else _pair(stride, who, "stride")
+    padding = _pair(padding, who, "padding")
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"{who}: padding {padding} must be at most half the kernel {kernel}")
+    if x.shape[2] + 2 * padding[0] < kernel[0] or x.shape[3] + 2 * padding[1] < kernel[1]:
+        raise ValueError(f"{who}: input shape {x.shape} is smaller than the kernel {kernel}")
+    return op.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """Max over ``kernel_size`` windows moved by ``stride`` (default: the kernel size)."""
+    return _pool(_pooling.MaxPool2d, "max_pool2d", x, kernel_size, stride, padding)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """Mean over ``kernel_size`` windows moved by ``stride`` (default: the kernel size)."""
+    return _pool(_pooling.AvgPool2d, "avg_pool2d", x, kernel_size, stride, padding)
+
+
+def _indices(idx, who, n, what="index"):
+    arr = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{who}: expected integer indices, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
+        bad = arr.min() if arr.min() < 0 else arr.max()
+        raise ValueError(f"{who}: {what} {int(bad)} is out of range [0, {n})")
+    return arr
+
+
+def embedding(idx, weight):
+    """Rows of ``weight (num_embeddings, dim)`` picked by integer ``idx (*)`` -> ``(*, dim)``."""
+    return GetItem.apply(weight, _indices(idx, "embedding", weight.shape[0]))
+
+
+def dropout(x, p=0.5, training=True):
+    """Inverted dropout: zero each element with probability p, scale survivors by 1/(1-p).
+
+    The expectation is unchanged, so evaluation (``training=False``) is the identity.
+    The mask is drawn from minigrad's generator (``mg.manual_seed``).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
+    x = _tensor(x, "dropout")
+    if not training or p == 0.0:
+        return x
+    dt = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    if p == 1.0:
+        return Mul.apply(x, np.zeros(x.shape, dtype=dt))
+    keep = get_rng().random(x.shape, dtype=dt) >= p
+    return Mul.apply(x, keep * np.asarray(1.0 / (1.0 - p), dtype=dt))
+
+
+def flatten(x, start_dim=1, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` into one (default: all but the batch axis)."""
+    return _tensor(x, "flatten").flatten(start_dim, end_dim)
+
+
+# ------------------------------------------------------------ normalisation
+def _affine(y, weight, bias, shape):
+    """``y * weight + bias`` with both reshaped to broadcast as ``shape``."""
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _channel_shape(x):
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over every axis but the channel axis 1 (Ioffe & Szegedy 2015).
+
+    Training: normalise with the batch mean and biased variance and update the
+    running buffers in place with the unbiased variance,
+    ``running = (1 - momentum) running + momentum * batch``.
+    Evaluation: ``(x - running_mean) / sqrt(running_var + eps)``. Then ``* weight + bias``.
+    """
+    x = _tensor(x, "batch_norm")
+    shape = _channel_shape(x)
+    if not training:
+        scale = 1.0 / np.sqrt(running_var + eps)
+        y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
+        return _affine(y, weight, bias, shape)
+    axes = (0,) + tuple(range(2, x.ndim))
+    n = x.size // x.shape[1]
+    if n <= 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                         f"training, got input shape {x.shape}")
+    stats = []
+    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
+    if running_mean is not None:
+        mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * (var * (n / (n - 1)))
+    return _affine(y, weight, bias, shape)
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing ``normalized_shape`` axes of each sample (Ba et al. 2016)."""
+    x = _tensor(x, "layer_norm")
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if x.shape[x.ndim - len(ns):] != ns or x.ndim < len(ns):
+        raise ValueError(f"layer_norm: expected an input whose trailing axes are {ns}, "
+                         f"got shape {x.shape}")
+    y = Normalize.apply(x, axes=tuple(range(x.ndim - len(ns), x.ndim)), eps=eps)
+    return _affine(y, weight, bias, ns)
+
+
+def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample over groups of ``C / num_groups`` channels (Wu & He 2018).
+
+    x ``(N, C, *)``; weight and bias are per channel ``(C,)``.
+    """
+    x = _tensor(x, "group_norm")
+    if x.ndim < 2 or x.shape[1] % num_groups:
+        raise ValueError(f"group_norm: expected an input (N, C, *) with C divisible by "
+                         f"num_groups={num_groups}, got shape {x.shape}")
+    n = x.shape[0]
+    y = Normalize.apply(x.reshape(n, num_groups, -1), axes=(2,), eps=eps).reshape(x.shape)
+    return _affine(y, weight, bias, _channel_shape(x))
+
+
+def instance_norm(x, weight=None, bias=None, eps=1e-5):
+    """Normalise each channel of each sample over its spatial axes (Ulyanov et al. 2016)."""
+    x = _tensor(x, "instance_norm")
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape "
+                         f"{x.shape}")
+    y = Normalize.apply(x, axes=tuple(range(2, x.ndim)), eps=eps)
+    return _affine(y, weight, bias, _channel_shape(x))
+
+
+# ---------------------------------------------------------------- activations
+def relu(x):
+    """``max(x, 0)``."""
+    return Relu.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """``x`` for x > 0, ``negative_slope * x`` otherwise."""
+    return _act.LeakyRelu.apply(x, slope=negative_slope)
+
+
+def elu(x, alpha=1.0):
+    """``x`` for x > 0, ``alpha (exp(x) - 1)`` otherwise."""
+    return _act.Elu.apply(x, alpha=alpha)
+
+
+def selu(x):
+    """``scale * elu(x, alpha)`` with Klambauer et al.'s alpha ~ 1.6733, scale ~ 1.0507."""
+    return _act.Selu.apply(x)
+
+
+def gelu(x, approximate="none"):
+    """``x Phi(x)`` (Phi the standard normal CDF); ``approximate='tanh'`` for the tanh form."""
+    if approximate == "none":
+        return _act.Gelu.apply(x)
+    if approximate == "tanh":
+        return _act.GeluTanh.apply(x)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (swish)."""
+    return _act.Silu.apply(x)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``."""
+    return _act.Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``."""
+    return Sigmoid.apply(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return Tanh.apply(x)
+
+
+def softmax(x, axis=-1, dim=None):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (``dim`` is accepted as PyTorch's name)."""
+    return Softmax.apply(x, axis=axis if dim is None else dim)
+
+
+def log_softmax(x, axis=-1, dim=None):
+    """``x - logsumexp(x)`` along ``axis``, computed stably."""
+    return LogSoftmax.apply(x, axis=axis if dim is None else dim)
+
+
+# ------------------------------------------------------------------- losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(who, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{who}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _same_shape(who, x, t):
+    if x.shape != t.shape:
+        raise ValueError(f"{who}: input shape {x.shape} and target shape {t.shape} differ")
+
+
+def _float_target(t, x):
+    """A target as a Tensor (kept if it is one, so it may require grad) of x's dtype."""
+    if isinstance(t, Tensor):
+        return t if t.dtype == x.dtype else t.astype(x.dtype)
+    return Tensor._wrap(np.asarray(t, dtype=x.dtype))
+
+
+def mse_loss(input, target, reduction="mean"):
+    """``(input - target)^2``, reduced."""
+    _check_reduction("mse_loss", reduction)
+    input = _tensor(input, "mse_loss")
+    target = _float_target(target, input)
+    _same_shape("mse_loss", input, target)
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """``|input - target|``, reduced."""
+    _check_reduction("l1_loss", reduction)
+    input = _tensor(input, "l1_loss")
+    target = _float_target(target, input)
+    _same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def _class_targets(who, x, target):
+    """Validate (N, C, *) scores against (N, *) class indices or (N, C, *) probabilities."""
+    if x.ndim < 2:
+        raise ValueError(f"{who}: expected scores of shape (N, C) or (N, C, *), got {x.shape}")
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind == "f":
+        _same_shape(who, x, t)
+        return _float_target(target, x)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{who}: expected integer class indices, got dtype {t.dtype}")
+    want = x.shape[:1] + x.shape[2:]
+    if t.shape != want:
+        raise ValueError(f"{who}: expected target of shape {want} for scores of shape "
+                         f"{x.shape}, got {t.shape}")
+    return _indices(t, who, x.shape[1], what="class index")
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """``-log_softmax(input, axis=1)[target]``, one fused, stable op.
+
+    input: logits ``(N, C)`` (or ``(N, C, d1, ...)``); target: class indices
+    ``(N,)`` (``(N, d1, ...)``) in ``[0, C)``, or class probabilities of input's shape.
+    """
+    _check_reduction("cross_entropy", reduction)
+    input = _tensor(input, "cross_entropy")
+    return _loss.CrossEntropy.apply(input, _class_targets("cross_entropy", input, target),
+                                    reduction=reduction)
+
+
+def nll_loss(input, target, reduction="mean"):
+    """``-input[target]`` for log-probabilities ``input (N, C)`` and class indices ``(N,)``."""
+    _check_reduction("nll_loss", reduction)
+    input = _tensor(input, "nll_loss")
+    t = _class_targets("nll_loss", input, target)
+    if isinstance(t, Tensor):
+        raise TypeError("nll_loss: expected integer class indices, got floating targets")
+    return _loss.NLL.apply(input, t, reduction=reduction)
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``input`` in [0, 1] (logs clamped at -100)."""
+    _check_reduction("binary_cross_entropy", reduction)
+    input = _tensor(input, "binary_cross_entropy")
+    target = _float_target(target, input)
+    _same_shape("binary_cross_entropy", input, target)
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between "
+                         "0 and 1 (use binary_cross_entropy_with_logits for logits)")
+    return _loss.BCE.apply(input, target, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """``binary_cross_entropy(sigmoid(input), target)`` in one op that never overflows."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    input = _tensor(input, "binary_cross_entropy_with_logits")
+    target = _float_target(target, input)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    return _loss.BCEWithLogits.apply(input, target, reduction=reduction)

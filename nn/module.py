@@ -9,13 +9,29 @@ from collections import OrderedDict
 
 import numpy as np
 
+from minigrad import function as _function
 from minigrad.tensor import Tensor
 
 from .parameter import Parameter
 
 
+class StateDictError(RuntimeError, ValueError):
+    """``load_state_dict`` found missing, unexpected or mis-shaped keys (nothing was loaded)."""
+
+
 class Module:
-    """Base class: subclass it, assign layers/Parameters in ``__init__``, write ``forward``."""
+    """Base class: subclass it, assign layers/Parameters in ``__init__``, write ``forward``.
+
+    >>> class MLP(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc1 = nn.Linear(4, 8)      # registered as a submodule
+    ...         self.fc2 = nn.Linear(8, 1)
+    ...     def forward(self, x):
+    ...         return self.fc2(self.fc1(x).relu())
+    >>> [name for name, _ in MLP().named_parameters()]
+    ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+    """
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -25,17 +41,29 @@ class Module:
 
     # ------------------------------------------------------- registration
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
+        d = self.__dict__
+        if "_parameters" not in d:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() "
                                  f"before assigning '{name}'")
-        for store in (self._parameters, self._modules, self._buffers):
+        params, buffers = d["_parameters"], d["_buffers"]
+        if name in params and not isinstance(value, (Parameter, Module)):
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign a "
+                                f"{type(value).__name__} as parameter '{name}' "
+                                f"(a Parameter or None expected)")
+            params[name] = None
+            return
+        if name in buffers and not isinstance(value, (Parameter, Module)):
+            self.register_buffer(name, value)
+            return
+        for store in (params, d["_modules"], buffers):
             store.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
-            self.__dict__.pop(name, None)
+            params[name] = value
+            d.pop(name, None)
         elif isinstance(value, Module):
-            self._modules[name] = value
-            self.__dict__.pop(name, None)
+            d["_modules"][name] = value
+            d.pop(name, None)
         else:
             object.__setattr__(self, name, value)
 
@@ -54,7 +82,15 @@ class Module:
         object.__delattr__(self, name)
 
     def register_buffer(self, name, array):
-        """Register non-learnable state (e.g. BatchNorm's running mean) saved in state_dict."""
+        """Register non-learnable state (e.g. BatchNorm's running mean) saved in state_dict.
+
+        A buffer is a plain ``np.ndarray`` (or None), reached as ``module.name``;
+        assigning to that name later replaces the buffer.
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: invalid buffer name {name!r}")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: '{name}' is already a parameter or submodule")
         if array is not None:
             array = np.asarray(array.data if isinstance(array, Tensor) else array)
         self.__dict__.pop(name, None)
@@ -77,7 +113,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        scope = _function.module_scope       # set by minigrad.viz.trace_modules()
+        if scope is None:
+            return self.forward(*args, **kwargs)
+        scope.enter(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            scope.exit()
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix=""):
@@ -159,8 +202,14 @@ class Module:
         return self
 
     def to(self, dtype):
-        """Cast floating parameters and buffers to ``dtype`` in place; returns self."""
+        """Cast floating parameters and buffers to ``dtype`` in place; returns self.
+
+        The Parameter objects stay the same (an optimizer holding them keeps
+        working); only their arrays are replaced.
+        """
         dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: expected a floating dtype, got {dtype}")
         for m in self.modules():
             for p in m._parameters.values():
                 if p is not None:
@@ -171,6 +220,14 @@ class Module:
                 if b is not None and b.dtype.kind == "f":
                     m._buffers[k] = b.astype(dtype)
         return self
+
+    def float(self):
+        """``to(float32)``."""
+        return self.to(np.float32)
+
+    def double(self):
+        """``to(float64)``."""
+        return self.to(np.float64)
 
     # ----------------------------------------------------------- state dict
     def _state_items(self):
@@ -197,7 +254,10 @@ class Module:
         """Copy arrays from ``state_dict`` into parameters and buffers.
 
         Every key and shape is checked before anything is written, so a failed
-        load leaves the module unchanged. Returns (missing_keys, unexpected_keys).
+        load leaves the module unchanged (``StateDictError``, both a
+        ``RuntimeError`` and a ``ValueError``, naming every bad key). Mis-shaped
+        keys are errors even with ``strict=False``. Returns
+        ``(missing_keys, unexpected_keys)``.
         """
         items = list(self._state_items())
         own = {k for k, *_ in items}
@@ -224,7 +284,8 @@ class Module:
                 continue
             plan.append((m, name, kind, arr.astype(cur.dtype, copy=True)))
         if problems:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
+            raise StateDictError(f"{type(self).__name__}.load_state_dict: nothing loaded; "
+                                 + "; ".join(problems))
         for m, name, kind, arr in plan:
             if kind == "param":
                 m._parameters[name].data = arr
@@ -234,12 +295,23 @@ class Module:
 
     # ----------------------------------------------------------------- repr
     def extra_repr(self):
+        """The layer's settings as shown inside ``Name(...)`` by ``repr``."""
         return ""
 
+    def _who(self):
+        """How error messages name this module, e.g. ``Linear(in_features=4, ...)``."""
+        extra = self.extra_repr()
+        return f"{type(self).__name__}({extra})" if "\n" not in extra else type(self).__name__
+
     def __repr__(self):
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
-                 for name, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
+        """PyTorch's layout: ``Name(extra)`` or a tree with one ``(name): child`` per line."""
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                    for name, m in self._modules.items()]
+        head = type(self).__name__ + "("
+        if len(lines) == 1 and not children:
+            return head + lines[0] + ")"
+        if not lines and not children:
             return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        return head + "\n  " + "\n  ".join(lines + children) + "\n)"

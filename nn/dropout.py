@@ -1,0 +1,25 @@
+"""Dropout (Srivastava et al. 2014), the inverted form: scaled in training, identity in eval."""
+from . import functional as F
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    In ``eval()`` mode it is the identity, and the expectation of the output
+    equals the input in both modes. Masks come from minigrad's generator.
+
+    >>> d = nn.Dropout(0.5); y = d(mg.ones(1000))   # about half zeros, the rest 2.0
+    """
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: probability has to be between 0 and 1, got {p}")
+        self.p = float(p)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"

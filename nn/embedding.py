@@ -1,0 +1,35 @@
+"""Embedding: a lookup table of learnable vectors, one per index."""
+import numpy as np
+
+from minigrad.dtypes import get_default_dtype
+
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Embedding(Module):
+    """Row ``i`` of ``weight (num_embeddings, embedding_dim)`` for each index ``i``.
+
+    Input: integer indices of any shape ``(*)`` -> output ``(*, embedding_dim)``.
+    ``weight`` is initialised from N(0, 1), as PyTorch. The gradient of a row
+    is the sum over every position that looked it up.
+
+    >>> nn.Embedding(10, 3)(mg.tensor(np.array([[1, 2], [4, 9]]))).shape
+    (2, 2, 3)
+    """
+
+    def __init__(self, num_embeddings, embedding_dim):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
+                                         get_default_dtype()))
+        init.normal_(self.weight)
+
+    def forward(self, idx):
+        F._indices(idx, self._who(), self.num_embeddings)
+        return F.embedding(idx, self.weight)
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -1,0 +1,54 @@
+"""Loss modules: ``loss_fn(input, target)`` with ``reduction='mean' | 'sum' | 'none'``.
+
+Each wraps one function of :mod:`minigrad.nn.functional`; the formulas are there.
+"""
+from . import functional as F
+from .module import Module
+
+
+class _Loss(Module):
+    function = None
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        F._check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return type(self).function(input, target, reduction=self.reduction)
+
+    def extra_repr(self):
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """Mean squared error ``(input - target)^2``."""
+    function = staticmethod(F.mse_loss)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error ``|input - target|``."""
+    function = staticmethod(F.l1_loss)
+
+
+class CrossEntropyLoss(_Loss):
+    """``-log_softmax(logits)[target]``: logits ``(N, C)``, integer targets ``(N,)`` in [0, C).
+
+    >>> nn.CrossEntropyLoss()(mg.randn(4, 3), mg.tensor(np.array([0, 2, 1, 1])))
+    """
+    function = staticmethod(F.cross_entropy)
+
+
+class NLLLoss(_Loss):
+    """``-input[target]`` for log-probabilities ``(N, C)`` (e.g. after ``LogSoftmax(axis=1)``)."""
+    function = staticmethod(F.nll_loss)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities in [0, 1] against targets in [0, 1]."""
+    function = staticmethod(F.binary_cross_entropy)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of ``sigmoid(logits)``, computed without overflow."""
+    function = staticmethod(F.binary_cross_entropy_with_logits)
