@@ -1,0 +1,232 @@
+"""Tied-weight autoencoders and greedy layer-wise pre-training.
+
+A tied autoencoder uses ONE weight matrix twice (parameter tying)::
+
+    h     = act(x W^T + b_enc)          x: (N, in),  W: (hidden, in),  h: (N, hidden)
+    x_hat = out_act(h W + b_dec)        x_hat: (N, in)
+
+so the gradient of ``W`` is the sum of its encoder and decoder uses, and the
+model owns exactly ``weight``, ``bias_enc`` and ``bias_dec``.
+
+Greedy layer-wise pre-training (Bengio et al., 2007; Vincent et al., 2008)
+trains a stack of such autoencoders one layer at a time, each on the codes of
+the layers below it, with optional regularisers that make the codes useful:
+
+* denoising: reconstruct the clean input from a corrupted one (masking noise);
+* sparse: a KL penalty pulling each unit's mean activation towards ``rho``
+  (for sigmoid codes): ``beta * sum_j KL(rho || mean_n h_nj)``;
+* contractive (Rifai et al., 2011): ``lam * ||dh/dx||_F^2`` per example, which for
+  sigmoid codes is ``sum_j (h_j (1 - h_j))^2 sum_i W_ji^2``.
+
+The pre-trained encoders then initialise a deep network that is fine-tuned end
+to end on the supervised task (:meth:`StackedAutoencoder.classifier`).
+"""
+import math
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.random import get_rng
+
+from .container import Sequential
+from .module import Module
+from .parameter import Parameter
+
+_ACTIVATIONS = {
+    "sigmoid": mg.sigmoid,
+    "tanh": mg.tanh,
+    "relu": mg.relu,
+    None: None,
+    "identity": None,
+}
+
+
+def _activation(name, what):
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"TiedAutoencoder: {what} must be one of "
+                         f"{sorted(k for k in _ACTIVATIONS if k)} or None, got {name!r}")
+    return _ACTIVATIONS[name]
+
+
+class _Act(Module):
+    """An activation chosen by name (so an encoder stack is a plain Sequential)."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+        self.fn = _activation(name, "activation")
+
+    def forward(self, x):
+        return x if self.fn is None else self.fn(x)
+
+    def extra_repr(self):
+        return repr(self.name)
+
+
+class _Encoder(Module):
+    """``act(x W^T + b)`` sharing ``W`` and ``b`` with a TiedAutoencoder."""
+
+    def __init__(self, weight, bias, activation):
+        super().__init__()
+        self.weight, self.bias = weight, bias
+        self.act = _Act(activation)
+
+    def forward(self, x):
+        return self.act(x @ self.weight.T + self.bias)
+
+    def extra_repr(self):
+        h, i = self.weight.shape
+        return f"in_features={i}, out_features={h}"
+
+
+class TiedAutoencoder(Module):
+    """Autoencoder whose decoder uses the transpose of the encoder's weight.
+
+    Args:
+        in_features, hidden_features: sizes of x and of the code h.
+        activation: code nonlinearity ('sigmoid', 'tanh', 'relu' or None).
+        out_activation: reconstruction nonlinearity (None means identity).
+    Shapes: x (N, in_features) -> forward(x) (N, in_features); encode(x) (N, hidden).
+    Init: weight uniform in +-1/sqrt(in_features), as ``nn.Linear``; biases zero.
+    """
+
+    def __init__(self, in_features, hidden_features, activation="sigmoid",
+                 out_activation="sigmoid"):
+        super().__init__()
+        if in_features <= 0 or hidden_features <= 0:
+            raise ValueError(f"TiedAutoencoder: sizes must be positive, got "
+                             f"in_features={in_features}, hidden_features={hidden_features}")
+        self.in_features, self.hidden_features = in_features, hidden_features
+        self.activation, self.out_activation = activation, out_activation
+        self._act = _activation(activation, "activation")
+        self._out_act = _activation(out_activation, "out_activation")
+        bound = 1.0 / math.sqrt(in_features)
+        dt = mg.get_default_dtype()
+        self.weight = Parameter(get_rng().uniform(-bound, bound, (hidden_features, in_features)
+                                                  ).astype(dt))
+        self.bias_enc = Parameter(np.zeros(hidden_features, dt))
+        self.bias_dec = Parameter(np.zeros(in_features, dt))
+
+    def _check(self, x, n, what):
+        if x.ndim != 2 or x.shape[1] != n:
+            raise ValueError(f"TiedAutoencoder.{what}: expected input of shape (N, {n}), "
+                             f"got {tuple(x.shape)}")
+
+    def encode(self, x):
+        """h = act(x W^T + b_enc): (N, in) -> (N, hidden)."""
+        self._check(x, self.in_features, "encode")
+        z = x @ self.weight.T + self.bias_enc
+        return z if self._act is None else self._act(z)
+
+    def decode(self, h):
+        """x_hat = out_act(h W + b_dec): (N, hidden) -> (N, in)."""
+        self._check(h, self.hidden_features, "decode")
+        z = h @ self.weight + self.bias_dec
+        return z if self._out_act is None else self._out_act(z)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+    def encoder(self):
+        """A module computing ``encode`` that shares this autoencoder's parameters."""
+        return _Encoder(self.weight, self.bias_enc, self.activation)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, hidden_features={self.hidden_features}, "
+                f"activation={self.activation!r}, out_activation={self.out_activation!r}")
+
+
+def sparsity_penalty(h, rho=0.05):
+    """sum_j KL(rho || rho_hat_j) with rho_hat_j = mean_n h_nj (codes in (0, 1))."""
+    rho_hat = mg.clip(h.mean(axis=0), 1e-6, 1 - 1e-6)
+    return (rho * mg.log(rho / rho_hat) + (1 - rho) * mg.log((1 - rho) / (1 - rho_hat))).sum()
+
+
+def contractive_penalty(h, weight):
+    """Mean over examples of ||dh/dx||_F^2 for sigmoid codes h = sigmoid(x W^T + b).
+
+    dh_j/dx_i = h_j (1 - h_j) W_ji, so ||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ji^2.
+    """
+    d = h * (1 - h)
+    return ((d * d) * (weight * weight).sum(axis=1)).sum(axis=1).mean()
+
+
+class StackedAutoencoder(Module):
+    """A stack of tied autoencoders ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
+
+    ``pretrain`` trains them greedily, one layer at a time; ``encoder()`` is the
+    pre-trained stack as a Sequential (sharing parameters); ``classifier(n)``
+    appends a Linear head for supervised fine-tuning of the whole stack.
+    """
+
+    def __init__(self, sizes, activation="sigmoid"):
+        super().__init__()
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"StackedAutoencoder: need at least two sizes, got {sizes}")
+        from .container import ModuleList
+        self.sizes = sizes
+        self.layers = ModuleList(
+            TiedAutoencoder(a, b, activation=activation,
+                            out_activation="sigmoid" if i == 0 else activation)
+            for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])))
+
+    def forward(self, x):
+        return self.encoder()(x)
+
+    def encoder(self):
+        return Sequential(*[ae.encoder() for ae in self.layers])
+
+    def pretrain(self, x, make_optimizer, epochs=10, batch_size=64, noise=0.0,
+                 sparsity=0.0, rho=0.05, contractive=0.0, verbose=False):
+        """Greedy layer-wise pre-training on data ``x`` (N, sizes[0]).
+
+        make_optimizer: ``params -> optimizer`` (e.g. ``lambda p: optim.Adam(p, 1e-2)``).
+        noise: masking-noise probability (denoising autoencoder); sparsity: weight
+        beta of the KL sparsity penalty towards mean activation ``rho``;
+        contractive: weight lambda of the contractive penalty.
+        Returns a list (per layer) of lists of per-epoch mean reconstruction losses.
+        """
+        data = np.asarray(x.data if isinstance(x, mg.Tensor) else x)
+        if data.ndim != 2 or data.shape[1] != self.sizes[0]:
+            raise ValueError(f"StackedAutoencoder.pretrain: expected data of shape "
+                             f"(N, {self.sizes[0]}), got {data.shape}")
+        rng = get_rng()
+        history = []
+        for ae in self.layers:
+            opt = make_optimizer(list(ae.parameters()))
+            curve = []
+            for _ in range(epochs):
+                order = rng.permutation(len(data))
+                total = 0.0
+                for s in range(0, len(data), batch_size):
+                    batch = data[order[s:s + batch_size]]
+                    clean = mg.tensor(batch)
+                    corrupted = clean if noise == 0 else \
+                        mg.tensor(batch * (rng.random(batch.shape) >= noise))
+                    h = ae.encode(corrupted)
+                    recon = ae.decode(h)
+                    loss = ((recon - clean) ** 2).sum(axis=1).mean()
+                    objective = loss
+                    if sparsity:
+                        objective = objective + sparsity * sparsity_penalty(h, rho)
+                    if contractive:
+                        objective = objective + contractive * contractive_penalty(h, ae.weight)
+                    opt.zero_grad()
+                    objective.backward()
+                    opt.step()
+                    total += loss.item() * len(batch)
+                curve.append(total / len(data))
+                if verbose:
+                    print(f"  layer {len(history)} epoch {len(curve)}: "
+                          f"reconstruction {curve[-1]:.4f}")
+            history.append(curve)
+            with mg.no_grad():        # codes of this layer feed the next one
+                data = ae.encode(mg.tensor(data)).data
+        return history
+
+    def classifier(self, num_classes):
+        """The pre-trained encoder stack followed by a new ``Linear(sizes[-1], num_classes)``."""
+        from . import Linear
+        return Sequential(*[ae.encoder() for ae in self.layers],
+                          Linear(self.sizes[-1], num_classes))
