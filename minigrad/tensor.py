@@ -38,7 +38,10 @@ class Tensor:
     array([2., 4.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "__weakref__")
+    # _cut: set only on tensors cut from a graph ("detach" or "no_grad"), for
+    # minigrad.viz; read with getattr(t, "_cut", None).
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "_cut",
+                 "__weakref__")
     __array_ufunc__ = None          # make NumPy defer to our reflected operators
     __array_priority__ = 1000
 
@@ -153,7 +156,9 @@ class Tensor:
     # --------------------------------------------------------------- autodiff
     def detach(self):
         """A tensor sharing this data with no history: the cut that TBPTT makes."""
-        return Tensor._wrap(self.data)
+        t = Tensor._wrap(self.data)
+        t._cut = "detach"
+        return t
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""

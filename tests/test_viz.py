@@ -1,0 +1,455 @@
+"""minigrad.viz: exact DOT structure, detached cuts, gradient norms, clusters, collapsing.
+
+The DOT text is parsed back into nodes, edges and clusters and compared with
+the full expected structure; gradient norms are checked against norms computed
+here with NumPy from the closed-form gradients.
+"""
+import math
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from minigrad import viz
+
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|<.*>|[^\s\]]+)')
+_NODE = re.compile(r'^\s*(\w+) \[(.*)\]$')
+_EDGE = re.compile(r'^\s*(\w+) -> (\w+)(?: \[(.*)\])?$')
+
+
+def _attrs(text):
+    out = {}
+    for k, v in _ATTR.findall(text or ""):
+        out[k] = v[1:-1] if v.startswith('"') else v
+    return out
+
+
+def parse_dot(source):
+    """DOT text -> (nodes {id: attrs}, edges [(src, dst, attrs)], clusters {name: info}).
+
+    clusters[name] = {"label": ..., "nodes": set of node ids directly inside,
+    "parent": enclosing cluster name or None}.
+    """
+    nodes, edges, clusters = {}, [], {}
+    stack = []
+    for line in source.splitlines():
+        s = line.strip()
+        if s.startswith("subgraph "):
+            name = s.split()[1]
+            clusters[name] = {"label": None, "nodes": set(),
+                              "parent": stack[-1] if stack else None}
+            stack.append(name)
+            continue
+        if s == "}":
+            if stack:
+                stack.pop()
+            continue
+        if stack and "[" not in s and "->" not in s and "=" in s:     # cluster attributes
+            clusters[stack[-1]]["label"] = _attrs(s).get("label")
+            continue
+        m = _EDGE.match(line)
+        if m:
+            edges.append((m.group(1), m.group(2), _attrs(m.group(3))))
+            continue
+        m = _NODE.match(line)
+        if m and m.group(1) not in ("graph", "node", "edge"):
+            nodes[m.group(1)] = _attrs(m.group(2))
+            if stack:
+                clusters[stack[-1]]["nodes"].add(m.group(1))
+    return nodes, edges, clusters
+
+
+def labels(nodes):
+    return {k: v["label"] for k, v in nodes.items()}
+
+
+def edge_set(edges):
+    return sorted((s, t) for s, t, _ in edges)
+
+
+def f32(*shape, scale=1.0):
+    return (np.random.randn(*shape) * scale).astype(np.float32)
+
+
+# ---------------------------------------------------------------- structure
+def _mlp_graph():
+    x = mg.tensor(f32(4, 2))
+    W = nn.Parameter(f32(2, 3))
+    b = nn.Parameter(f32(3))
+    y = (x @ W + b).relu().sum()
+    return x, W, b, y
+
+
+def test_exact_nodes_labels_and_edges():
+    x, W, b, y = _mlp_graph()
+    nodes, edges, clusters = parse_dot(viz.draw_graph(y, params={"W": W, "b": b}).source)
+    assert labels(nodes) == {
+        "n0": "input\\n(4, 2) float32",
+        "n1": "W\\n(2, 3) float32",
+        "n2": "MatMul\\n(4, 3) float32",
+        "n3": "b\\n(3,) float32",
+        "n4": "Add\\n(4, 3) float32",
+        "n5": "Relu\\n(4, 3) float32",
+        "n6": "output: Sum\\n() float32",
+    }
+    assert edge_set(edges) == [("n0", "n2"), ("n1", "n2"), ("n2", "n4"), ("n3", "n4"),
+                               ("n4", "n5"), ("n5", "n6")]
+    assert clusters == {}
+    # kinds have their own shapes; the output alone has a double border
+    assert {k for k, a in nodes.items() if a["shape"] == "box"} == {"n2", "n4", "n5", "n6"}
+    assert {k for k, a in nodes.items() if a.get("peripheries") == "2"} == {"n6"}
+    assert nodes["n1"]["fillcolor"] == nodes["n3"]["fillcolor"] != nodes["n0"]["fillcolor"]
+
+
+def test_trace_returns_plain_nodes_and_edges():
+    x, W, b, y = _mlp_graph()
+    nodes, edges = viz.trace(y, params={"W": W})
+    assert [(n.id, n.kind, n.name, n.shape) for n in nodes] == [
+        ("n0", "input", "input", (4, 2)), ("n1", "param", "W", (2, 3)),
+        ("n2", "op", "MatMul", (4, 3)), ("n3", "input", "input", (3,)),
+        ("n4", "op", "Add", (4, 3)), ("n5", "op", "Relu", (4, 3)), ("n6", "op", "Sum", ())]
+    # b is a Parameter but unnamed here: it requires grad, so it is an "input" leaf
+    assert nodes[3].tensor is b
+    assert edges == [("n0", "n2", 0), ("n1", "n2", 1), ("n2", "n4", 0), ("n3", "n4", 1),
+                     ("n4", "n5", 0), ("n5", "n6", 0)]
+
+
+def test_tensor_used_twice_by_one_op_gives_one_edge_x2_and_shapes_can_be_hidden():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (a * a).sum()
+    assert viz.trace(y)[1] == [("n0", "n1", 0), ("n0", "n1", 1), ("n1", "n2", 0)]
+    nodes, edges, _ = parse_dot(viz.draw_graph(y, show_shapes=False).source)
+    assert labels(nodes) == {"n0": "input", "n1": "Mul", "n2": "output: Sum"}
+    assert [(s, t, a.get("label")) for s, t, a in edges] == [("n0", "n1", "x2"),
+                                                            ("n1", "n2", None)]
+
+
+def test_const_leaf_and_scalar_operands():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (a * mg.tensor(3.0) + 1.0).sum()          # 1.0 is folded into Add
+    nodes, edges, _ = parse_dot(viz.draw_graph(y).source)
+    assert labels(nodes) == {"n0": "input\\n(2,) float32", "n1": "const\\n() float32",
+                             "n2": "Mul\\n(2,) float32", "n3": "Add\\n(2,) float32",
+                             "n4": "output: Sum\\n() float32"}
+    assert edge_set(edges) == [("n0", "n2"), ("n1", "n2"), ("n2", "n3"), ("n3", "n4")]
+
+
+def test_graph_drawn_after_backward_is_the_same():
+    x, W, b, y = _mlp_graph()
+    before = viz.draw_graph(y, params={"W": W, "b": b}).source
+    y.backward()
+    assert viz.draw_graph(y, params={"W": W, "b": b}).source == before
+
+
+def test_model_names_parameters():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(f32(3))
+
+        def forward(self, x):
+            return (x * self.w).sum()
+
+    net = Net()
+    y = net(mg.tensor(f32(3)))
+    nodes, _, clusters = parse_dot(viz.draw_graph(y, model=net, show_shapes=False).source)
+    assert labels(nodes) == {"n0": "input", "n1": "w", "n2": "Mul", "n3": "output: Sum"}
+    assert clusters == {}       # no trace_modules(): no clusters
+
+
+def test_bad_arguments_raise_clear_errors():
+    _, _, _, y = _mlp_graph()
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        viz.draw_graph(np.ones(3))
+    with pytest.raises(TypeError, match=r"params\['w'\]"):
+        viz.draw_graph(y, params={"w": np.ones(3)})
+    with pytest.raises(ValueError, match="max_nodes"):
+        viz.draw_graph(y, max_nodes=0)
+
+
+# ------------------------------------------------------------- detached cuts
+def test_detached_and_no_grad_leaves_carry_the_detached_style():
+    W = nn.Parameter(f32(3, 3))
+    h0 = mg.tensor(f32(2, 3))
+    h1 = (h0 @ W).tanh()
+    cut = h1.detach()                      # the TBPTT cut
+    with mg.no_grad():
+        frozen = h1 * 2.0                  # computed from W without history
+    plain = mg.tensor(f32(2, 3))
+    y = ((cut @ W).tanh() + frozen + plain).sum()
+    nodes, edges, _ = parse_dot(viz.draw_graph(y, params={"W": W}).source)
+    assert labels(nodes) == {
+        "n0": "detached (detach)\\n(2, 3) float32", "n1": "W\\n(3, 3) float32",
+        "n2": "MatMul\\n(2, 3) float32", "n3": "Tanh\\n(2, 3) float32",
+        "n4": "detached (no_grad)\\n(2, 3) float32", "n5": "Add\\n(2, 3) float32",
+        "n6": "input\\n(2, 3) float32", "n7": "Add\\n(2, 3) float32",
+        "n8": "output: Sum\\n() float32"}
+    detached = {k for k, a in nodes.items() if "dashed" in a.get("style", "")}
+    assert detached == {"n0", "n4"}
+    for k in detached:
+        assert nodes[k]["color"] == "#cc0000"
+    assert "color" not in nodes["n6"]
+    dashed_edges = {(s, t) for s, t, a in edges if a.get("style") == "dashed"}
+    assert dashed_edges == {("n0", "n2"), ("n4", "n5")}
+
+
+def test_tensor_made_without_grad_is_not_marked_detached():
+    with mg.no_grad():
+        z = mg.tensor(f32(3)) * 2.0        # no input required grad: nothing was cut
+    assert getattr(z, "_cut", None) is None
+    a = mg.tensor(f32(3), requires_grad=True)
+    assert a.detach()._cut == "detach"
+    with mg.no_grad():
+        assert (a * 2.0)._cut == "no_grad"
+
+
+# --------------------------------------------------------------- grad norms
+def _tanh_layer():
+    x = mg.tensor(f32(5, 3))
+    W = nn.Parameter(f32(3, 4))
+    b = nn.Parameter(f32(4))
+    v = mg.tensor(f32(4) * 100)                    # no grad; scales the upstream grad
+    y = ((x @ W + b).tanh() * v).sum()
+    return x, W, b, v, y
+
+
+def _expected_norms(x, W, b, v):
+    """Closed-form gradients of sum(tanh(x W + b) * v), by NumPy."""
+    t = np.tanh(x.data.astype(np.float64) @ W.data + b.data)
+    g_t = np.broadcast_to(v.data.astype(np.float64), t.shape)   # d/d tanh output
+    g_pre = g_t * (1 - t * t)                                   # d/d (x W + b)
+    n = np.linalg.norm
+    return {"mul->sum": n(np.ones(t.shape)), "tanh->mul": n(g_t), "add->tanh": n(g_pre),
+            "matmul->add": n(g_pre), "b->add": n(g_pre.sum(0)),
+            "W->matmul": n(x.data.T.astype(np.float64) @ g_pre)}
+
+
+def test_grad_norm_labels_equal_independent_norms():
+    x, W, b, v, y = _tanh_layer()
+    with viz.record_grad_norms():
+        y.backward()
+    nodes, edges, _ = parse_dot(
+        viz.draw_graph(y, params={"W": W, "b": b}, show_grad_norms=True).source)
+    # n0 x, n1 W, n2 MatMul, n3 b, n4 Add, n5 Tanh, n6 v, n7 Mul, n8 Sum, legend
+    assert set(nodes) == {f"n{i}" for i in range(9)} | {"legend"}
+    exp = _expected_norms(x, W, b, v)
+    want = {("n1", "n2"): exp["W->matmul"], ("n2", "n4"): exp["matmul->add"],
+            ("n3", "n4"): exp["b->add"], ("n4", "n5"): exp["add->tanh"],
+            ("n5", "n7"): exp["tanh->mul"], ("n7", "n8"): exp["mul->sum"]}
+    got = {(s, t): a.get("label") for s, t, a in edges}
+    for key, val in want.items():
+        assert got.pop(key) == f"{val:.2e}", key
+    assert got == {("n0", "n2"): None, ("n6", "n7"): None}     # no grad flows from x, v
+    # leaves show the norm of their .grad
+    assert nodes["n1"]["label"] == f"W\\n(3, 4) float32\\ngrad {exp['W->matmul']:.2e}"
+    assert nodes["n3"]["label"] == f"b\\n(4,) float32\\ngrad {exp['b->add']:.2e}"
+    # the recorded values themselves, to float tolerance
+    mm = W.grad  # noqa: F841  (the same gradient, accumulated in .grad)
+    add_node = y.grad_fn.parents[0].grad_fn.parents[0].grad_fn.parents[0].grad_fn
+    assert add_node.name == "Add"
+    assert viz.edge_norm(add_node, 1) == pytest.approx(exp["b->add"], rel=1e-5)
+    assert viz.edge_norm(add_node, 0) == pytest.approx(exp["matmul->add"], rel=1e-5)
+
+
+def test_grad_norm_colours_follow_decades_with_a_matching_legend():
+    x, W, b, v, y = _tanh_layer()
+    with viz.record_grad_norms():
+        y.backward()
+    nodes, edges, _ = parse_dot(
+        viz.draw_graph(y, params={"W": W, "b": b}, show_grad_norms=True).source)
+    norms = {(s, t): float(a["label"]) for s, t, a in edges if "label" in a}
+    decades = {(s, t): math.floor(math.log10(val)) for (s, t), val in norms.items()}
+    colours = {(s, t): a["color"] for s, t, a in edges if "label" in a}
+    for e1 in norms:
+        for e2 in norms:
+            assert (decades[e1] == decades[e2]) == (colours[e1] == colours[e2])
+    # one legend row per decade between the smallest and largest norm
+    legend = nodes["legend"]["label"]
+    rows = re.findall(r'BGCOLOR="(#\w+)" WIDTH="24"> </TD><TD ALIGN="LEFT">1e(-?\d+) ', legend)
+    lo, hi = min(decades.values()), max(decades.values())
+    assert [int(e) for _, e in rows] == list(range(hi, lo - 1, -1))
+    legend_colour = {int(e): c for c, e in rows}
+    for key, d in decades.items():
+        assert colours[key] == legend_colour[d]
+    assert hi - lo >= 2            # v scales the gradients, so the picture spans decades
+
+
+def test_grad_norms_without_recording_use_leaf_grads_and_say_what_is_missing():
+    x, W, b, v, y = _tanh_layer()
+    y.backward()                                       # not recorded
+    nodes, edges, _ = parse_dot(
+        viz.draw_graph(y, params={"W": W, "b": b}, show_grad_norms=True).source)
+    exp = _expected_norms(x, W, b, v)
+    got = {(s, t): a.get("label") for s, t, a in edges}
+    assert got[("n1", "n2")] == f"{exp['W->matmul']:.2e}"   # leaf used once: its .grad
+    assert got[("n3", "n4")] == f"{exp['b->add']:.2e}"
+    assert got[("n2", "n4")] == got[("n5", "n7")] == "?"
+    assert "record_grad_norms" in nodes["legend"]["label"]
+
+
+def test_recording_costs_nothing_outside_the_block():
+    with viz.record_grad_norms():
+        assert len(mg.tape.observers) == 1
+    assert mg.tape.observers == []
+
+
+# ----------------------------------------------------------------- clusters
+class Dense(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.weight = nn.Parameter(f32(i, o, scale=0.5))
+        self.bias = nn.Parameter(f32(o))
+
+    def forward(self, x):
+        return (x @ self.weight + self.bias).tanh()
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Dense(3, 3)
+
+    def forward(self, x):
+        return self.inner(x) * 2.0
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = Dense(2, 3)
+        self.block = Block()
+
+    def forward(self, x):
+        return self.block(self.fc1(x)).sum()
+
+
+def test_ops_are_clustered_by_the_module_that_produced_them():
+    net = Net()
+    x = mg.tensor(f32(4, 2))
+    with viz.trace_modules():
+        y = net(x)
+    nodes, edges, clusters = parse_dot(
+        viz.draw_graph(y, model=net, show_shapes=False).source)
+    assert labels(nodes) == {
+        "n0": "input", "n1": "fc1.weight", "n2": "MatMul", "n3": "fc1.bias", "n4": "Add",
+        "n5": "Tanh", "n6": "block.inner.weight", "n7": "MatMul", "n8": "block.inner.bias",
+        "n9": "Add", "n10": "Tanh", "n11": "Mul", "n12": "output: Sum"}
+    by_label = {c["label"]: c for c in clusters.values()}
+    assert set(by_label) == {"fc1: Dense", "block: Block", "block.inner: Dense"}
+    assert by_label["fc1: Dense"]["nodes"] == {"n1", "n2", "n3", "n4", "n5"}
+    assert by_label["block: Block"]["nodes"] == {"n11"}
+    assert by_label["block.inner: Dense"]["nodes"] == {"n6", "n7", "n8", "n9", "n10"}
+    assert by_label["fc1: Dense"]["parent"] is None
+    inner_parent = by_label["block.inner: Dense"]["parent"]
+    assert clusters[inner_parent]["label"] == "block: Block"
+    assert len(edges) == 12
+    # the ops recorded outside the context carry no tags
+    y2 = net(x)
+    _, _, clusters2 = parse_dot(viz.draw_graph(y2, model=net).source)
+    assert clusters2 == {}
+
+
+def test_trace_modules_restores_the_hook_and_survives_errors():
+    from minigrad import function
+    assert function.module_scope is None
+    with pytest.raises(RuntimeError, match="boom"):
+        with viz.trace_modules() as scope:
+            assert function.module_scope is scope
+            raise RuntimeError("boom")
+    assert function.module_scope is None
+
+    class Bad(nn.Module):
+        def forward(self, x):
+            raise ValueError("inside")
+
+    with viz.trace_modules() as scope:
+        with pytest.raises(ValueError):
+            Bad()(mg.tensor(1.0))
+        assert scope.path == ()        # the failed call was popped
+
+
+# --------------------------------------------------------------- collapsing
+class Cell(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.w_x = nn.Parameter(f32(n, n, scale=0.3))
+        self.w_h = nn.Parameter(f32(n, n, scale=0.3))
+
+    def forward(self, x, h):
+        return (x @ self.w_x + h @ self.w_h).tanh()     # 4 ops per call
+
+
+class Loop(nn.Module):
+    def __init__(self, n=3):
+        super().__init__()
+        self.cell = Cell(n)
+
+    def forward(self, xs, h):
+        for t in range(xs.shape[0]):
+            h = self.cell(xs[t], h)
+        return h.sum()
+
+
+def test_unrolled_loop_collapses_to_one_node_with_a_repeat_count():
+    T = 5
+    net = Loop()
+    xs = mg.tensor(f32(T, 2, 3))
+    h0 = mg.tensor(f32(2, 3)).detach()
+    with viz.trace_modules():
+        y = net(xs, h0)
+    full, _, _ = parse_dot(viz.draw_graph(y, model=net).source)
+    assert sum(1 for a in full.values() if a["shape"] == "box") == 4 * T + 1
+    assert sum(1 for a in full.values() if a["label"].startswith("input")) == T   # xs[t]
+    nodes, edges, clusters = parse_dot(
+        viz.draw_graph(y, model=net, collapse_repeats=True, show_shapes=False).source)
+    # h0, the xs[t] (identical sibling inputs, merged), the cell group, its weights, Sum
+    assert sorted(labels(nodes).values()) == sorted([
+        "detached (detach)", "input x5", "cell: Cell x5\\n4 ops per call",
+        "cell.w_x", "cell.w_h", "output: Sum"])
+    ids = {v: k for k, v in labels(nodes).items()}
+    group = ids["cell: Cell x5\\n4 ops per call"]
+    assert nodes[group]["shape"] == "box3d"
+    got = {(s, t): a.get("label") for s, t, a in edges}
+    assert got == {
+        (ids["detached (detach)"], group): None,
+        (ids["input x5"], group): "x5",
+        (ids["cell.w_x"], group): "x5",
+        (ids["cell.w_h"], group): "x5",
+        (group, group): "x4",                        # h_t -> next call: the recurrence
+        (group, ids["output: Sum"]): None,
+    }
+    # the weights are drawn in the cell's cluster, beside the collapsed calls
+    (cell_cluster,) = [c for c in clusters.values() if c["label"] == "cell: Cell"]
+    assert cell_cluster["nodes"] == {ids["cell.w_x"], ids["cell.w_h"]}
+
+
+def test_max_nodes_keeps_the_nodes_nearest_the_output_and_says_what_it_left_out():
+    a = mg.tensor(f32(3), requires_grad=True)
+    h = a
+    for _ in range(20):
+        h = h.tanh()
+    for _ in range(10):
+        h = h.sigmoid()
+    y = h.sum()
+    nodes, edges, _ = parse_dot(viz.draw_graph(y, max_nodes=8, show_shapes=False).source)
+    kept = {k: v for k, v in labels(nodes).items() if k != "left_out"}
+    assert sorted(kept.values()) == sorted(["output: Sum"] + ["Sigmoid"] * 7)
+    # left out: 3 sigmoids, 20 tanhs and the input leaf
+    assert nodes["left_out"]["label"] == ("24 more nodes not shown (max_nodes=8)"
+                                          "\\nops: Tanh x20, Sigmoid x3; leaves: 1")
+    first_kept = min(kept, key=lambda k: int(k[1:]))
+    assert ("left_out", first_kept) in edge_set(edges)
+    assert len(edges) == 8                        # 7 between kept nodes + the note's
+
+
+# -------------------------------------------------------------- import cost
+def test_import_minigrad_does_not_import_graphviz_or_matplotlib():
+    code = ("import sys, minigrad; "
+            "print(sorted(m for m in ('graphviz', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
