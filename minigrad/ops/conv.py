@@ -11,8 +11,8 @@ so the forward pass is one matrix product over the patch axes (im2col)::
 
     y[n, o, i, j] = sum_{c,p,q} W[o, c, p, q] * windows(x)[n, c, i, j, p, q] + b[o]
 
-and backward is its transpose: dW = G^T cols, db = sum G, and the patch
-gradients G W are added back onto the input positions they came from
+and backward is its transpose: dW = G cols^T, db = sum G, and the patch
+gradients W^T G are added back onto the input positions they came from
 (``col2im``: one strided add per kernel offset (p, q), overlaps accumulate).
 The pooling ops use the same two helpers.
 """
@@ -61,26 +61,27 @@ class Conv2d(Function):
         o, c, kh, kw = w.shape
         win = windows(x, (kh, kw), stride, padding)
         n, _, ho, wo = win.shape[:4]
-        # im2col: rows are output positions (n, i, j), columns the patch (c, p, q)
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+        # im2col with the patch (c, p, q) as rows and the position (n, i, j) as
+        # columns: the copy and col2im's adds then both run along image rows
+        cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
         wm = w.reshape(o, -1)
-        y = cols @ wm.T                                     # (N*Ho*Wo, O)
+        y = wm @ cols                                       # (O, N*Ho*Wo)
         if b is not None:
-            y += b
+            y += b[:, None]
         ctx.saved = (cols, wm, x.shape, w.shape, stride, padding)
-        return np.ascontiguousarray(y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2))
+        return np.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
 
     @staticmethod
     def backward(ctx, g):
         cols, wm, xshape, wshape, stride, padding = ctx.saved
         need_x, need_w, need_b = ctx.needs_input_grad
         n, o, ho, wo = g.shape
-        gm = g.transpose(0, 2, 3, 1).reshape(-1, o)          # (N*Ho*Wo, O)
-        gw = (gm.T @ cols).reshape(wshape) if need_w else None
+        gm = g.transpose(1, 0, 2, 3).reshape(o, -1)          # (O, N*Ho*Wo)
+        gw = (gm @ cols.T).reshape(wshape) if need_w else None
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         gx = None
         if need_x:
             c, kh, kw = wshape[1:]
-            gwin = (gm @ wm).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            gx = col2im(gwin, xshape, (kh, kw), stride, padding)
+            gcols = (wm.T @ gm).reshape(c, kh, kw, n, ho, wo)
+            gx = col2im(gcols.transpose(3, 0, 4, 5, 1, 2), xshape, (kh, kw), stride, padding)
         return gx, gw, gb

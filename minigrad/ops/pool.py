@@ -21,17 +21,23 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
         win = windows(x, kernel, stride, padding, pad_value=-np.inf)
-        flat = win.reshape(win.shape[:4] + (-1,))              # (N, C, Ho, Wo, kh*kw)
-        arg = flat.argmax(axis=-1)[..., None]
+        # running max over the kh*kw window offsets; arg keeps the first maximum
+        y = win[..., 0, 0].copy()
+        arg = np.zeros(y.shape, dtype=np.int16)
+        for k in range(1, kernel[0] * kernel[1]):
+            v = win[..., k // kernel[1], k % kernel[1]]
+            arg[v > y] = k
+            np.maximum(y, v, out=y)
         ctx.saved = (arg, x.shape, kernel, stride, padding)
-        return np.take_along_axis(flat, arg, axis=-1)[..., 0]
+        return y
 
     @staticmethod
     def backward(ctx, g):
         arg, shape, kernel, stride, padding = ctx.saved
-        gflat = np.zeros(g.shape + (kernel[0] * kernel[1],), dtype=g.dtype)
-        np.put_along_axis(gflat, arg, g[..., None], axis=-1)
-        return col2im(gflat.reshape(g.shape + kernel), shape, kernel, stride, padding)
+        gwin = np.zeros(g.shape + kernel, dtype=g.dtype)
+        for k in range(kernel[0] * kernel[1]):
+            gwin[..., k // kernel[1], k % kernel[1]] = np.where(arg == k, g, 0)
+        return col2im(gwin, shape, kernel, stride, padding)
 
 
 class AvgPool2d(Function):
