@@ -1,4 +1,6 @@
 """Stochastic gradient descent, with momentum and Nesterov's accelerated gradient."""
+import numpy as np
+
 from .optimizer import Optimizer, check_lr, check_nonnegative
 
 
@@ -66,7 +68,8 @@ class SGD(Optimizer):
         if mu != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = grad.astype(param.dtype, copy=True)
+                # b_1 = g_1 (np.array: a 0-d grad may be a NumPy scalar)
+                buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
             else:                                             # b = mu b + (1 - tau) g
                 buf *= mu
                 buf += (1 - group["dampening"]) * grad
