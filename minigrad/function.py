@@ -33,7 +33,8 @@ from .tensor import Tensor
 _NUMERIC_KINDS = "biuf"
 _next_seq = itertools.count().__next__     # creation order = a topological order
 # Set by minigrad.viz.trace_modules() while it records which module made each
-# op (its ``tag(ctx)`` is called for every recorded node); None otherwise.
+# op (its ``tag(ctx)`` is called for every recorded node, ``derive(t, parents)``
+# for unrecorded ones); None otherwise.
 module_scope = None
 
 
@@ -161,4 +162,6 @@ class Function:
             t.grad_fn = None
             if requires:        # made under no_grad from tensors that need grad:
                 t._cut = "no_grad"   # a cut point, drawn as such by minigrad.viz
+            elif module_scope is not None:   # trace_modules(): a slice of a cut
+                module_scope.derive(t, parents)   # tensor is still a cut
         return t

@@ -235,6 +235,11 @@ class trace_modules:
     ``None`` check. The tags outlive the block (and ``backward()``), so
     ``draw_graph(loss, model=net)`` can box ops by module afterwards.
 
+    Inside the block, a tensor computed without history from a detached one
+    (e.g. the slice ``h0[k]`` a recurrent layer takes of a detached state) is
+    marked detached too, so the TBPTT cut shows where the slice enters the
+    graph. (Outside, only ``detach()`` and ``no_grad`` results are marked.)
+
     >>> with mg.viz.trace_modules():
     ...     loss = criterion(net(x), y)
     """
@@ -257,6 +262,16 @@ class trace_modules:
     def tag(self, ctx):
         if self.path:
             _SCOPES[ctx] = self.path
+
+    # called by Function.apply for every op it does not record
+    @staticmethod
+    def derive(t, parents):
+        """Mark ``t`` as cut when it was computed from a cut tensor (e.g. ``h0[layer]``)."""
+        for p in parents:
+            cut = getattr(p, "_cut", None) if p is not None else None
+            if cut:
+                t._cut = cut
+                return
 
     def __enter__(self):
         self._prev = _function.module_scope
@@ -773,6 +788,8 @@ class GradNormRecorder:
 def plot_grad_norms(recorder, path=None, logy=True, title="Gradient norm per parameter",
                     total=True):
     """Line plot of a :class:`GradNormRecorder`'s history; saves to ``path`` (PNG) if given."""
+    if not recorder.steps:
+        raise ValueError("plot_grad_norms: nothing recorded yet; call record() after backward()")
     try:
         import matplotlib
         if path is not None:
@@ -781,9 +798,7 @@ def plot_grad_norms(recorder, path=None, logy=True, title="Gradient norm per par
     except ImportError:
         raise ImportError("plot_grad_norms needs matplotlib, an optional dependency: "
                           "`pip install matplotlib`") from None
-    if not recorder.steps:
-        raise ValueError("plot_grad_norms: nothing recorded yet; call record() after backward()")
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
     for n, vals in recorder.history.items():
         ax.plot(recorder.steps, vals, label=n, linewidth=1.2)
     if total:
@@ -795,7 +810,7 @@ def plot_grad_norms(recorder, path=None, logy=True, title="Gradient norm per par
     ax.set_ylabel("L2 norm of gradient")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2 if len(recorder.history) > 6 else 1)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     if path is not None:
         folder = os.path.dirname(os.fspath(path))
