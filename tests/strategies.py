@@ -1,9 +1,20 @@
-"""Shared hypothesis strategies for gradient tests.
+"""Shared hypothesis strategies, and the one factory that turns an op declaration
+into inputs for gradient tests.
 
 Values are kept well-conditioned for central differences: away from kinks
-(abs, relu, max ties) and poles (log, sqrt, division near 0) unless a test asks
-otherwise, and small enough that exp does not dominate.
+(abs, relu, clip bounds, max/min ties) and poles (log, sqrt, division near 0),
+and small enough that exp does not dominate.
+
+An op's inputs are declared with :class:`Inputs`-producing strategies:
+``elementwise(n)``, ``reduction()``, ``matmul_operands()``, ``joined()``, ... Each
+draws ``Inputs(arrays, kwargs)``: float64 arrays (each becomes a leaf tensor
+requiring grad) and keyword arguments for the op (axis, keepdims, an index...).
+A test then needs one line per op, e.g. in ``tests/test_core_grad.py``::
+
+    Case("log", lambda x: x.log(), elementwise(1, low=0.2, high=3.0)),
 """
+from dataclasses import dataclass, field
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -14,6 +25,7 @@ small_dims = st.integers(min_value=1, max_value=4)
 
 
 def shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
+    """Array shapes with ``min_dims..max_dims`` axes of ``min_side..max_side`` each."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims,
                             min_side=min_side, max_side=max_side)
 
@@ -25,27 +37,35 @@ def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
                                              ).map(lambda r: r.input_shapes)
 
 
-@st.composite
-def arrays(draw, shape, low=-2.0, high=2.0, away_from_zero=0.0, distinct=False,
-           dtype=np.float64):
-    """A float array of ``shape`` with values in [low, high].
-
-    away_from_zero: |x| >= this (for abs, log, division...). distinct: values
-    pairwise at least 1e-2 apart (for max/min/sort ties).
-    """
-    shape = draw(shape) if isinstance(shape, st.SearchStrategy) else shape
-    n = int(np.prod(shape))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    if distinct:
-        vals = rng.permutation(n) * 1e-1 + rng.uniform(0, 1e-2, n)
-        vals = low + (vals - vals.min()) / max(vals.max() - vals.min(), 1e-12) * (high - low) \
-            if n > 1 else rng.uniform(low, high, n)
+def _values(rng, n, low, high, distinct, avoid, margin):
+    if distinct and n > 1:
+        # a shuffled grid with jitter: neighbours at least ~0.9 (high-low)/n apart
+        vals = (rng.permutation(n) + rng.uniform(0.0, 0.1, n)) / n
+        vals = low + vals * (high - low)
     else:
         vals = rng.uniform(low, high, n)
+    for p in avoid:                 # push values off kinks and poles
+        near = np.abs(vals - p) < margin
+        vals = np.where(near, p + np.where(vals >= p, margin, -margin), vals)
+    return vals
+
+
+@st.composite
+def arrays(draw, shape, low=-2.0, high=2.0, away_from_zero=0.0, distinct=False,
+           avoid=(), dtype=np.float64):
+    """A float array of ``shape`` with values in [low, high] (shifted off ``avoid``).
+
+    away_from_zero: |x| >= this (for abs, log, division...). avoid: points the
+    values keep at least 0.05 from (e.g. clip bounds). distinct: values pairwise
+    well apart (for max/min ties).
+    """
+    shape = draw(shape) if isinstance(shape, st.SearchStrategy) else tuple(shape)
+    n = int(np.prod(shape))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    vals = _values(rng, n, low, high, distinct, tuple(avoid), 0.05)
     if away_from_zero:
         vals = np.where(np.abs(vals) < away_from_zero,
-                        np.sign(vals + 1e-12) * away_from_zero + vals, vals)
+                        np.where(vals >= 0, away_from_zero, -away_from_zero) + vals, vals)
     return vals.reshape(shape).astype(dtype)
 
 
@@ -53,3 +73,207 @@ def arrays(draw, shape, low=-2.0, high=2.0, away_from_zero=0.0, distinct=False,
 def tensors(draw, shape, requires_grad=True, **kw):
     """A float64 leaf tensor (see ``arrays`` for the keyword arguments)."""
     return mg.tensor(draw(arrays(shape, **kw)), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- op inputs
+@dataclass
+class Inputs:
+    """What one example of an op gets: arrays (-> leaf tensors) and op kwargs."""
+    arrays: list
+    kwargs: dict = field(default_factory=dict)
+
+    def tensors(self, requires_grad=True):
+        return [mg.tensor(a, requires_grad=requires_grad) for a in self.arrays]
+
+
+def _fill(draw, shapes_, value_kw, joint_distinct=False):
+    """Arrays of the given shapes; ``joint_distinct``: all values of all arrays distinct."""
+    if not joint_distinct:
+        return [draw(arrays(s, **value_kw)) for s in shapes_]
+    sizes = [int(np.prod(s)) for s in shapes_]
+    flat = draw(arrays((sum(sizes),), distinct=True, **value_kw))
+    out, i = [], 0
+    for s, n in zip(shapes_, sizes):
+        out.append(flat[i:i + n].reshape(s))
+        i += n
+    return out
+
+
+@st.composite
+def elementwise(draw, n=1, max_dims=3, max_side=3, distinct=False, **value_kw):
+    """``n`` arrays of mutually broadcastable shapes (``n == 1``: any shape).
+
+    distinct: no value appears twice across all arrays (for max/min/maximum).
+    """
+    if n == 1:
+        shapes_ = [draw(shapes(max_dims=max_dims, max_side=max_side))]
+    else:
+        shapes_ = list(draw(broadcastable_shapes(n, max_dims=max_dims, max_side=max_side)))
+    return Inputs(_fill(draw, shapes_, value_kw, joint_distinct=distinct))
+
+
+@st.composite
+def axes(draw, ndim, allow_none=True, allow_tuple=True):
+    """A NumPy ``axis`` argument for an array of ``ndim`` axes: None, an int or a tuple."""
+    options = []
+    if allow_none:
+        options.append(st.none())
+    if ndim:
+        options.append(st.integers(-ndim, ndim - 1))
+        if allow_tuple:
+            options.append(hnp.valid_tuple_axes(ndim, min_size=1))
+    return draw(st.one_of(*options))
+
+
+@st.composite
+def reduction(draw, min_side=1, max_side=3, distinct=False, ddof=False, int_axis=False,
+              **value_kw):
+    """One array and a reduction's ``axis`` (+ ``keepdims``, and ``ddof`` if asked)."""
+    min_dims = 1 if (int_axis or ddof) else 0
+    shape = draw(shapes(min_dims=min_dims, max_dims=3, min_side=min_side, max_side=max_side))
+    (x,) = _fill(draw, [shape], value_kw, joint_distinct=distinct)
+    if int_axis:
+        return Inputs([x], dict(axis=draw(st.integers(-len(shape), len(shape) - 1))))
+    kwargs = dict(axis=draw(axes(len(shape))), keepdims=draw(st.booleans()))
+    if ddof:
+        kwargs["ddof"] = draw(st.sampled_from([0, 1]))
+    return Inputs([x], kwargs)
+
+
+@st.composite
+def matmul_operands(draw, max_side=3):
+    """Two arrays ``np.matmul`` accepts: 1-D, 2-D and broadcast batch operands."""
+    n, k, m = (draw(st.integers(1, max_side)) for _ in range(3))
+    kind = draw(st.sampled_from(["mm", "vm", "mv", "vv", "batch", "broadcast-batch"]))
+    a_shape, b_shape = {
+        "mm": ((n, k), (k, m)),
+        "vm": ((k,), (k, m)),
+        "mv": ((n, k), (k,)),
+        "vv": ((k,), (k,)),
+        "batch": ((2, n, k), (k, m)),
+        "broadcast-batch": ((2, 1, n, k), (3, k, m)),
+    }[kind]
+    return Inputs(_fill(draw, [a_shape, b_shape], {}))
+
+
+@st.composite
+def joined(draw, new_axis=False, max_inputs=3):
+    """1-3 arrays to ``concatenate`` (equal shapes except on ``axis``) or ``stack``."""
+    base = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
+    ndim = len(base)
+    count = draw(st.integers(1, max_inputs))
+    if new_axis:
+        axis = draw(st.integers(-ndim - 1, ndim))
+        shapes_ = [tuple(base)] * count
+    else:
+        axis = draw(st.integers(-ndim, ndim - 1))
+        shapes_ = []
+        for _ in range(count):
+            s = list(base)
+            s[axis] = draw(st.integers(1, 3))
+            shapes_.append(tuple(s))
+    return Inputs(_fill(draw, shapes_, {}), dict(axis=axis))
+
+
+@st.composite
+def indexed(draw):
+    """An array and a NumPy index: basic, integer arrays (with repeats), boolean, mixed."""
+    shape = draw(shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    (x,) = _fill(draw, [shape], {})
+    n0 = shape[0]
+    kind = draw(st.sampled_from(["int", "slice", "repeated", "bool", "mixed", "ellipsis",
+                                 "negative-repeated", "2d-int"]))
+    if kind == "int":
+        index = draw(st.integers(-n0, n0 - 1))
+    elif kind == "slice":
+        start = draw(st.integers(0, n0 - 1))
+        index = slice(start, None, draw(st.integers(1, 2)))
+    elif kind in ("repeated", "negative-repeated"):
+        picks = draw(st.lists(st.integers(0, n0 - 1), min_size=1, max_size=6))
+        picks = picks + picks[:1]                       # at least one repeat
+        if kind == "negative-repeated":
+            picks = [p - n0 for p in picks]
+        index = np.array(picks)
+    elif kind == "bool":
+        index = np.array(draw(st.lists(st.booleans(), min_size=n0, max_size=n0)))
+    elif kind == "2d-int":
+        index = np.array(draw(st.lists(st.integers(0, n0 - 1), min_size=4, max_size=4))
+                         ).reshape(2, 2)
+    elif kind == "mixed" and len(shape) >= 2:
+        rows = np.array(draw(st.lists(st.integers(0, n0 - 1), min_size=1, max_size=4)))
+        index = (rows, slice(None), *([0] * (len(shape) - 2)))
+    else:
+        index = (Ellipsis, 0) if kind == "ellipsis" else (None, slice(None))
+    return Inputs([x], dict(index=index))
+
+
+@st.composite
+def reshapes(draw):
+    """An array and a ``shape`` with the same number of elements."""
+    shape = draw(shapes(min_dims=0, max_dims=3, max_side=3))
+    (x,) = _fill(draw, [shape], {})
+    size = int(np.prod(shape))
+    target = draw(st.sampled_from([(-1,), tuple(reversed(shape)), (1, size), (size, 1, 1)]))
+    return Inputs([x], dict(shape=target))
+
+
+@st.composite
+def permutations(draw):
+    """An array and an axis permutation for ``transpose``."""
+    shape = draw(shapes(min_dims=1, max_dims=4, max_side=3))
+    (x,) = _fill(draw, [shape], {})
+    return Inputs([x], dict(axes=tuple(draw(st.permutations(range(len(shape)))))))
+
+
+@st.composite
+def squeezable(draw):
+    """An array with some size-1 axes and a ``squeeze`` axis (None, or one of them)."""
+    shape = draw(shapes(min_dims=1, max_dims=4, min_side=1, max_side=3))
+    shape = tuple(1 if draw(st.booleans()) else n for n in shape)
+    (x,) = _fill(draw, [shape], {})
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    axis = draw(st.sampled_from([None] + ones + [i - len(shape) for i in ones]))
+    return Inputs([x], dict(axis=axis))
+
+
+@st.composite
+def unsqueezable(draw):
+    """An array and an ``unsqueeze`` position in ``[-ndim-1, ndim]``."""
+    shape = draw(shapes(min_dims=0, max_dims=3, max_side=3))
+    (x,) = _fill(draw, [shape], {})
+    return Inputs([x], dict(axis=draw(st.integers(-len(shape) - 1, len(shape)))))
+
+
+@st.composite
+def expandable(draw):
+    """An array with size-1 axes and a larger ``shape`` it broadcasts to (-1 keeps)."""
+    shape = draw(shapes(min_dims=0, max_dims=3, max_side=3))
+    shape = tuple(1 if draw(st.booleans()) else n for n in shape)
+    (x,) = _fill(draw, [shape], {})
+    lead = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    target = lead + tuple(draw(st.integers(1, 3)) if n == 1 else
+                          draw(st.sampled_from([n, -1])) for n in shape)
+    return Inputs([x], dict(shape=target))
+
+
+@st.composite
+def where_operands(draw):
+    """``cond`` (a boolean array, a constant), and broadcastable ``a``, ``b``."""
+    c_shape, a_shape, b_shape = draw(broadcastable_shapes(3, max_dims=3, max_side=3))
+    cond = np.array(draw(st.lists(st.booleans(), min_size=int(np.prod(c_shape)),
+                                  max_size=int(np.prod(c_shape))))).reshape(c_shape)
+    return Inputs(_fill(draw, [a_shape, b_shape], {}), dict(cond=cond))
+
+
+@st.composite
+def with_kwargs(draw, inputs, **kw_strategies):
+    """``inputs`` (an Inputs strategy) with extra kwargs drawn from ``kw_strategies``."""
+    inp = draw(inputs)
+    return Inputs(inp.arrays, {**inp.kwargs, **{k: draw(s) for k, s in kw_strategies.items()}})
+
+
+@st.composite
+def mlp_operands(draw, max_side=3):
+    """x ``(n, k)``, W ``(k, m)``, b ``(m,)``: the operands of one dense layer."""
+    n, k, m = (draw(st.integers(1, max_side)) for _ in range(3))
+    return Inputs(_fill(draw, [(n, k), (k, m), (m,)], {}))
