@@ -20,6 +20,8 @@ def _grads(parameters, where):
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: expected Tensors (parameters), got {type(p).__name__}")
         if p.grad is not None:
+            if not (isinstance(p.grad, np.ndarray) and p.grad.flags.writeable):
+                p.grad = np.array(p.grad)          # scaled in place below
             grads.append(p)
     return grads
 
