@@ -14,6 +14,15 @@ bool_ = np.dtype(np.bool_)
 _default = [float32]
 
 
+class DTypeError(TypeError, RuntimeError):
+    """An operation got a tensor of a dtype it cannot handle (e.g. an integer
+    tensor asked to require grad).
+
+    It is a ``TypeError`` (the wrong kind of input) and, as PyTorch reports the
+    same mistake, a ``RuntimeError``; ``except`` either catches it.
+    """
+
+
 def set_default_dtype(dtype):
     """Set the dtype given to tensors made from Python floats/lists and to new layers."""
     dt = np.dtype(dtype)

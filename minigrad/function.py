@@ -135,6 +135,10 @@ class Function:
         except ValueError as e:
             shapes = ", ".join(str(a.shape) for a in arrays if isinstance(a, np.ndarray))
             raise ValueError(f"{cls.name}: {e} (input shapes: {shapes})") from None
+        except TypeError as e:
+            kinds = ", ".join(type(a).__name__ if not isinstance(a, np.ndarray)
+                              else f"array[{a.dtype}]" for a in arrays)
+            raise TypeError(f"{cls.name}: unsupported inputs ({kinds}): {e}") from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if out.dtype.kind not in _NUMERIC_KINDS:

@@ -76,8 +76,8 @@ class Tensor:
     def requires_grad(self, flag):
         flag = bool(flag)
         if flag and self.data.dtype.kind != "f":
-            raise TypeError(f"only floating-point tensors can require grad, "
-                            f"got dtype {self.data.dtype}")
+            raise dtypes.DTypeError(f"only floating-point tensors can require grad, "
+                                    f"got dtype {self.data.dtype}")
         if not flag and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf "
                                "tensor; use .detach() for a non-leaf")
