@@ -331,12 +331,12 @@ def l1_loss(input, target, reduction="mean"):
     return _reduce((input - target).abs(), reduction)
 
 
-def _class_targets(who, x, target):
+def _class_targets(who, x, target, probabilities=True):
     """Validate (N, C, *) scores against (N, *) class indices or (N, C, *) probabilities."""
     if x.ndim < 2:
         raise ValueError(f"{who}: expected scores of shape (N, C) or (N, C, *), got {x.shape}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind == "f":
+    if t.dtype.kind == "f" and probabilities:
         _same_shape(who, x, t)
         return _float_target(target, x)
     if t.dtype.kind not in "iu":
@@ -364,9 +364,7 @@ def nll_loss(input, target, reduction="mean"):
     """``-input[target]`` for log-probabilities ``input (N, C)`` and class indices ``(N,)``."""
     _check_reduction("nll_loss", reduction)
     input = _tensor(input, "nll_loss")
-    t = _class_targets("nll_loss", input, target)
-    if isinstance(t, Tensor):
-        raise TypeError("nll_loss: expected integer class indices, got floating targets")
+    t = _class_targets("nll_loss", input, target, probabilities=False)
     return _loss.NLL.apply(input, t, reduction=reduction)
 
 
