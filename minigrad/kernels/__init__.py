@@ -1,12 +1,77 @@
-"""Numba kernels for the recurrent layers (imported lazily: Numba only loads on first use).
+"""Numba gate kernels for the recurrent layers, one file per cell type.
 
-``steps(cell)`` returns the (forward, backward) per-step gate kernels used by
-:class:`minigrad.ops.recurrent.Recurrent` for ``cell`` in
-``'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'``.
+Imported lazily (the first time a recurrent layer runs with
+``mg.config.use_numba``), so ``import minigrad`` never loads Numba. Each kernel
+is a pure-array function with its equations in its docstring, compiled with
+``cache=True`` for exactly one signature per dtype (float32 or float64, flat
+C-contiguous arrays, int64 sizes), on first use of that dtype.
+
+``steps(cell)`` returns the two binders :class:`minigrad.ops.recurrent.Recurrent`
+uses, with the same interface as the NumPy path's:
+
+    forward_binder(XP, R, bias, S, Wk)          -> step(col, pcol, ncol)
+    backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(col, pcol, ncol)
+
+Arguments are 2-D C-contiguous arrays (see the op's docstring for shapes);
+the binder flattens them once per sequence so a step costs one Numba call.
 """
+import numpy as np
+
+_compiled = {}
+
+
+def _flat(a):
+    """A flat view of a C-contiguous array (a copy would lose the kernel's writes)."""
+    if not a.flags.c_contiguous:
+        raise ValueError("recurrent kernels need C-contiguous arrays")
+    return a.reshape(-1)
+
+
+def _kernel(name, dtype):
+    """The Numba dispatcher ``name``, compiled (or loaded from cache) for ``dtype``."""
+    key = (name, np.dtype(dtype))
+    k = _compiled.get(key)
+    if k is None:
+        from numba import types
+        from . import gru, lstm, rnn
+        k = {"lstm_forward": lstm.lstm_forward, "lstm_backward": lstm.lstm_backward,
+             "gru_forward": gru.gru_forward, "gru_backward": gru.gru_backward,
+             "rnn_forward": rnn.rnn_forward, "rnn_backward": rnn.rnn_backward}[name]
+        arr = types.Array(types.float32 if key[1] == np.float32 else types.float64, 1, "C")
+        n_arrays = 5 if name.endswith("forward") else 7
+        sig = (arr,) * n_arrays + (types.int64,) * 7
+        if name.startswith("rnn"):
+            sig = sig + (types.boolean,)
+        k.compile(sig)
+        _compiled[key] = k
+    return k
 
 
 def steps(cell):
-    # placeholder until the fused kernels land: the NumPy step functions
-    from ..ops.recurrent import _numpy_steps
-    return _numpy_steps(cell)
+    """(forward_binder, backward_binder) for ``cell`` in 'lstm', 'gru', 'rnn_tanh', 'rnn_relu'."""
+    base = "rnn" if cell.startswith("rnn") else cell
+    extra = (cell == "rnn_relu",) if base == "rnn" else ()
+
+    def bind_forward(XP, R, bias, S, Wk):
+        k = _kernel(base + "_forward", XP.dtype)
+        H, B = S.shape[0] // (2 if base == "lstm" else 1), R.shape[1]
+        ld, sld = XP.shape[1], S.shape[1]
+        a = (_flat(XP), _flat(R), _flat(bias), _flat(S), _flat(Wk),
+             H, B, ld, sld)
+
+        def step(col, pcol, ncol):
+            k(*a, col, pcol, ncol, *extra)
+        return step
+
+    def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
+        k = _kernel(base + "_backward", dOut.dtype)
+        H, B = dRec.shape
+        ld, sld = dOut.shape[1], S.shape[1]
+        a = (_flat(dOut), _flat(S), _flat(Wk), _flat(dS), _flat(dRec), _flat(dGh),
+             _flat(dGi), H, B, ld, sld)
+
+        def step(col, pcol, ncol):
+            k(*a, col, pcol, ncol, *extra)
+        return step
+
+    return bind_forward, bind_backward

@@ -128,13 +128,27 @@ def rnn_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol, relu=False
 
 
 def _numpy_steps(cell):
-    if cell == "lstm":
-        return lstm_forward_np, lstm_backward_np
-    if cell == "gru":
-        return gru_forward_np, gru_backward_np
-    relu = cell == "rnn_relu"
-    return (lambda *a: rnn_forward_np(*a, relu=relu),
-            lambda *a: rnn_backward_np(*a, relu=relu))
+    """(forward_binder, backward_binder) of the NumPy path (see the module doc)."""
+    fwd, bwd = {"lstm": (lstm_forward_np, lstm_backward_np),
+                "gru": (gru_forward_np, gru_backward_np)}.get(cell, (None, None))
+    if fwd is None:
+        relu = cell == "rnn_relu"
+
+        def fwd(*a):
+            rnn_forward_np(*a, relu=relu)
+
+        def bwd(*a):
+            rnn_backward_np(*a, relu=relu)
+
+    def bind_forward(XP, R, bias, S, Wk):
+        XP += bias[0][:, None]                       # b_ih once for all steps
+        bh = bias[1]
+        return lambda col, pcol, ncol: fwd(XP, R, bh, S, Wk, col, pcol, ncol)
+
+    def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
+        return lambda col, pcol, ncol: bwd(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol)
+
+    return bind_forward, bind_backward
 
 
 def _steps(cell, use_numba):
@@ -165,9 +179,11 @@ class Recurrent(Function):
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
         XP = np.dot(w_ih, X2.T)                       # (G*H, T*B), all steps at once
+        bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
-            XP += b_ih.astype(dt, copy=False)[:, None]
-        bh = np.zeros(GH, dt) if b_hh is None else np.ascontiguousarray(b_hh, dtype=dt)
+            bias[0] = b_ih
+        if b_hh is not None:
+            bias[1] = b_hh
         S = np.empty((nS * H, (T + 1) * B), dt)
         Wk = np.empty((nW * H, T * B) if nW else (1, 1), dt)
         rev = 1 if reverse else 0
@@ -175,13 +191,13 @@ class Recurrent(Function):
         S[:H, first:first + B] = 0 if h0 is None else h0.T
         if nS == 2:
             S[H:, first:first + B] = 0 if c0 is None else c0.T
-        fwd, _ = _steps(cell, config.use_numba)
         R = np.empty((GH, B), dt)
+        step = _steps(cell, config.use_numba)[0](XP, R, bias, S, Wk)
         Sh = S[:H]
         for t in (range(T - 1, -1, -1) if rev else range(T)):
             col, pcol, ncol = t * B, (t + rev) * B, (t + 1 - rev) * B
-            np.dot(w_hh, Sh[:, pcol:pcol + B], out=R)
-            fwd(XP, R, bh, S, Wk, col, pcol, ncol)
+            np.dot(w_hh, Sh[:, pcol:pcol + B], out=R)   # recurrent product (G*H, B)
+            step(col, pcol, ncol)                        # fused gate pass
         out = np.empty((T + nS, B, H), dt)
         out[:T] = S[:H, (1 - rev) * B:(1 - rev) * B + T * B].reshape(H, T, B).transpose(1, 2, 0)
         last = (1 - rev) * T * B                      # block holding the final state
@@ -207,12 +223,12 @@ class Recurrent(Function):
         dRec = np.zeros((H, B), dt)
         dGh = np.empty((G * H, T * B), dt)
         dGi = np.empty((G * H, T * B), dt) if cell == "gru" else np.empty((1, 1), dt)
-        _, bwd = _steps(cell, config.use_numba)
+        step = _steps(cell, config.use_numba)[1](dOut, S, Wk, dS, dRec, dGh, dGi)
         w_hhT = w_hh.T
         for t in (range(T) if rev else range(T - 1, -1, -1)):
             col, pcol, ncol = t * B, (t + rev) * B, (t + 1 - rev) * B
-            bwd(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol)
-            np.dot(w_hhT, dGh[:, col:col + B], out=dRec)
+            step(col, pcol, ncol)                            # fused gate pass -> dG_t
+            np.dot(w_hhT, dGh[:, col:col + B], out=dRec)     # W_hh^T dG_t -> h_{t-1}
         dGx = dGi if cell == "gru" else dGh            # gradient w.r.t. the input projection
         Hprev = S[:H, rev * B:rev * B + T * B]
         dx = np.dot(dGx.T, w_ih).reshape(T, B, I) if need[0] else None
