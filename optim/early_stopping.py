@@ -67,22 +67,25 @@ class EarlyStopping:
         return metric > self.best + self.min_delta
 
     def step(self, metric, model=None):
-        """Record this epoch's validation ``metric``; return True when training should stop.
+        """Record this epoch's validation ``metric``; return True when training should stop:
+        at an epoch that does not improve, once ``patience`` epochs in a row have not
+        (so ``patience=0`` stops at the first epoch without improvement).
 
         With ``restore_best`` and a ``model``, the model's state dict is copied
         at every improvement and loaded back when True is returned.
         """
         metric = float(metric)
+        self.epoch += 1
         if not math.isnan(metric) and self.is_improvement(metric):
             self.best = metric
-            self.best_epoch = self.epoch
+            self.best_epoch = self.epoch - 1
             self.num_bad_epochs = 0
             if self.restore_best and model is not None:
                 self.best_state = {k: np.array(v, copy=True)
                                    for k, v in model.state_dict().items()}
-        else:
-            self.num_bad_epochs += 1
-        self.epoch += 1
+            self.stopped = False
+            return False
+        self.num_bad_epochs += 1
         self.stopped = self.num_bad_epochs >= self.patience
         if self.stopped and self.restore_best and model is not None:
             self.restore(model)
