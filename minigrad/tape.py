@@ -72,17 +72,26 @@ class enable_grad(_GradMode):
 
 
 def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting (done once, here)."""
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting (done once, here).
+
+    Leading axes that broadcasting added are summed away, then axes where
+    ``shape`` has size 1 but ``grad`` does not are summed with keepdims.
+    Raises ValueError if ``grad`` cannot have come from broadcasting ``shape``.
+    """
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        grad = np.add.reduce(grad, axis=0 if extra == 1 else tuple(range(extra)))
+    elif extra < 0:
+        raise ValueError(f"a gradient of shape {grad.shape} cannot belong to an "
+                         f"input of shape {shape}")
+    axes = tuple([i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1])
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        grad = np.add.reduce(grad, axis=axes, keepdims=True)
     if grad.shape != shape:
-        grad = grad.reshape(shape)
+        raise ValueError(f"a gradient of shape {grad.shape} cannot belong to an "
+                         f"input of shape {shape}")
     return grad
 
 
@@ -186,8 +195,11 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             if type(pg) is not np.ndarray:
                 pg = np.asarray(pg)
             if pg.shape != pd.shape:
-                pg = unbroadcast(pg, pd.shape)
-            if pg.dtype != pd.dtype:
+                try:
+                    pg = unbroadcast(pg, pd.shape)
+                except ValueError as e:
+                    raise RuntimeError(f"{fn.name}.backward: {e}") from None
+            if pg.dtype is not pd.dtype and pg.dtype != pd.dtype:
                 pg = pg.astype(pd.dtype)
             pk = id(p)
             if pk in grads:

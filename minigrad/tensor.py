@@ -197,7 +197,7 @@ class Tensor:
                     f"backward() without grad is only defined for a scalar "
                     f"(one-element) output, got shape {self.data.shape}; pass "
                     f"grad=<array of that shape>")
-            grad = np.ones_like(self.data)
+            grad = _one(self.data.dtype).reshape(self.data.shape)
         else:
             grad = _as_array(grad, where="backward(grad)")
             if grad.shape != self.data.shape:
@@ -205,6 +205,18 @@ class Tensor:
                                  f"expected the tensor's shape {self.data.shape}")
             grad = grad.astype(self.data.dtype, copy=False)
         tape.run_backward([self], [grad], retain_graph=retain_graph)
+
+
+_ONES = {}
+
+
+def _one(dtype):
+    """A read-only 0-d array holding 1 of ``dtype`` (the seed of ``backward()``)."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = np.ones((), dtype)
+        one.flags.writeable = False
+    return one
 
 
 class _HookHandle:

@@ -10,7 +10,7 @@ import numpy as np
 from ..function import Function
 
 
-def _unary_op(name, forward, vjp, save="xy"):
+def _unary_op(name, forward, vjp, save, doc):
     keep_x, keep_y = "x" in save, "y" in save
 
     def fwd(ctx, x):
@@ -24,15 +24,15 @@ def _unary_op(name, forward, vjp, save="xy"):
 
     return type(name, (Function,), {"forward": staticmethod(fwd),
                                     "backward": staticmethod(bwd),
-                                    "__doc__": f"Elementwise {name}."})
+                                    "__doc__": f"Elementwise {doc} (any shape)."})
 
 
-def _binary_op(name, forward, vjp_a, vjp_b, save="ab"):
-    keep_y = "y" in save
+def _binary_op(name, forward, vjp_a, vjp_b, save, doc):
+    keep_a, keep_b, keep_y = "a" in save, "b" in save, "y" in save
 
     def fwd(ctx, a, b):
         y = forward(a, b)
-        ctx.saved = (a, b, y if keep_y else None)
+        ctx.saved = (a if keep_a else None, b if keep_b else None, y if keep_y else None)
         return y
 
     def bwd(ctx, g):
@@ -43,7 +43,8 @@ def _binary_op(name, forward, vjp_a, vjp_b, save="ab"):
 
     return type(name, (Function,), {"forward": staticmethod(fwd),
                                     "backward": staticmethod(bwd),
-                                    "__doc__": f"Elementwise {name} with broadcasting."})
+                                    "__doc__": f"Elementwise {doc}; a and b broadcast "
+                                               f"(NumPy rules), y has the broadcast shape."})
 
 
 def _sigmoid(x):
@@ -56,28 +57,41 @@ def _tie_split(a, b):
     return (a > b) + 0.5 * (a == b)
 
 
-# name            forward                              d/dx (g, x, y)                            saves
-Neg = _unary_op("Neg", np.negative, lambda g, x, y: -g, save="")
-Exp = _unary_op("Exp", np.exp, lambda g, x, y: g * y, save="y")
-Log = _unary_op("Log", np.log, lambda g, x, y: g / x, save="x")
-Sqrt = _unary_op("Sqrt", np.sqrt, lambda g, x, y: g / (2 * y), save="y")
-Abs = _unary_op("Abs", np.abs, lambda g, x, y: g * np.sign(x), save="x")
-Tanh = _unary_op("Tanh", np.tanh, lambda g, x, y: g * (1 - y * y), save="y")
-Sigmoid = _unary_op("Sigmoid", _sigmoid, lambda g, x, y: g * (y * (1 - y)), save="y")
-Relu = _unary_op("Relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), save="y")
+# name    forward      d/dx as a function of (g, x, y)          saves  maths
+Neg = _unary_op("Neg", np.negative, lambda g, x, y: -g, "", "y = -x, dy/dx = -1")
+Exp = _unary_op("Exp", np.exp, lambda g, x, y: g * y, "y", "y = e^x, dy/dx = y")
+Log = _unary_op("Log", np.log, lambda g, x, y: g / x, "x",
+                "y = ln x, dy/dx = 1/x (log 0 = -inf with a NumPy warning)")
+Sqrt = _unary_op("Sqrt", np.sqrt, lambda g, x, y: g / (2 * y), "y", "y = sqrt x, dy/dx = 1/(2y)")
+Abs = _unary_op("Abs", np.abs, lambda g, x, y: g * np.sign(x), "x",
+                "y = |x|, dy/dx = sign x (0 at 0)")
+Tanh = _unary_op("Tanh", np.tanh, lambda g, x, y: g * (1 - y * y), "y",
+                 "y = tanh x, dy/dx = 1 - y^2")
+Sigmoid = _unary_op("Sigmoid", _sigmoid, lambda g, x, y: g * (y * (1 - y)), "y",
+                    "y = 1/(1 + e^-x) computed as (1 + tanh(x/2))/2 (no overflow), "
+                    "dy/dx = y (1 - y)")
+Relu = _unary_op("Relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), "y",
+                 "y = max(x, 0), dy/dx = [x > 0]")
 
-# name                 forward        d/da (g, a, b, y)                d/db (g, a, b, y)
-Add = _binary_op("Add", np.add, lambda g, a, b, y: g, lambda g, a, b, y: g)
-Sub = _binary_op("Sub", np.subtract, lambda g, a, b, y: g, lambda g, a, b, y: -g)
-Mul = _binary_op("Mul", np.multiply, lambda g, a, b, y: g * b, lambda g, a, b, y: g * a)
+# name    forward      d/da (g, a, b, y)         d/db (g, a, b, y)           saves  maths
+Add = _binary_op("Add", np.add, lambda g, a, b, y: g, lambda g, a, b, y: g, "",
+                 "y = a + b, dy/da = dy/db = 1")
+Sub = _binary_op("Sub", np.subtract, lambda g, a, b, y: g, lambda g, a, b, y: -g, "",
+                 "y = a - b, dy/da = 1, dy/db = -1")
+Mul = _binary_op("Mul", np.multiply, lambda g, a, b, y: g * b, lambda g, a, b, y: g * a, "ab",
+                 "y = a b, dy/da = b, dy/db = a")
 Div = _binary_op("Div", np.divide, lambda g, a, b, y: g / b,
-                 lambda g, a, b, y: -g * a / (b * b))
-Pow = _binary_op("Pow", np.power, lambda g, a, b, y: g * b * np.power(a, b - 1),
-                 lambda g, a, b, y: g * y * np.log(a), save="aby")
+                 lambda g, a, b, y: -g * a / (b * b), "ab",
+                 "y = a / b, dy/da = 1/b, dy/db = -a/b^2")
+Pow = _binary_op("Pow", lambda a, b: a ** b, lambda g, a, b, y: g * b * a ** (b - 1),
+                 lambda g, a, b, y: g * y * np.log(a), "aby",
+                 "y = a^b, dy/da = b a^(b-1), dy/db = y ln a (a > 0)")
 Maximum = _binary_op("Maximum", np.maximum, lambda g, a, b, y: g * _tie_split(a, b),
-                     lambda g, a, b, y: g * _tie_split(b, a))
+                     lambda g, a, b, y: g * _tie_split(b, a), "ab",
+                     "y = max(a, b), dy/da = [a > b] (ties split the gradient 1/2, 1/2)")
 Minimum = _binary_op("Minimum", np.minimum, lambda g, a, b, y: g * _tie_split(b, a),
-                     lambda g, a, b, y: g * _tie_split(a, b))
+                     lambda g, a, b, y: g * _tie_split(a, b), "ab",
+                     "y = min(a, b), dy/da = [a < b] (ties split the gradient 1/2, 1/2)")
 
 
 class Clip(Function):
