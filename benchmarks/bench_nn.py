@@ -35,10 +35,8 @@ def _data(rng, shape, classes, n):
 
 
 # --------------------------------------------------------------------- MLP
-def mlp_minigrad(x, t):
-    mg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
-                          nn.Linear(256, 10))
+def minigrad_step(model, x, t):
+    """One training step of ``model`` on (x, t); also returns the initial weights."""
     opt = optim.SGD(model.parameters(), lr=LR)
     xt = mg.tensor(x)
 
@@ -49,6 +47,12 @@ def mlp_minigrad(x, t):
         opt.step()
         return loss.item()
     return step, [p.data.copy() for p in model.parameters()]
+
+
+def mlp_minigrad(x, t):
+    mg.manual_seed(0)
+    return minigrad_step(nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256),
+                                       nn.ReLU(), nn.Linear(256, 10)), x, t)
 
 
 def _ce_grad(z, t):
@@ -85,19 +89,9 @@ def mlp_numpy(x, t, weights):
 # --------------------------------------------------------------------- CNN
 def cnn_minigrad(x, t):
     mg.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
-    opt = optim.SGD(model.parameters(), lr=LR)
-    xt = mg.tensor(x)
-
-    def step():
-        loss = F.cross_entropy(model(xt), t)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step, [p.data.copy() for p in model.parameters()]
+    return minigrad_step(nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
+                                       nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+                                       nn.Flatten(), nn.Linear(16 * 5 * 5, 10)), x, t)
 
 
 def _conv_fwd(x, w, b):

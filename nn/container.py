@@ -2,53 +2,21 @@
 from .module import Module
 
 
-class Sequential(Module):
-    """Apply modules in order: ``Sequential(Linear(4, 8), Tanh(), Linear(8, 1))``."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, "
-                                f"expected a Module")
-            self.add_module(str(i), m)
-
-    def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, i):
-        mods = list(self._modules.values())
-        if isinstance(i, slice):
-            return Sequential(*mods[i])
-        return mods[i]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters are registered."""
-
-    def __init__(self, modules=()):
-        super().__init__()
-        for m in modules:
-            self.append(m)
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children named "0", "1", ... and list access."""
 
     def _check(self, m):
         if not isinstance(m, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(m).__name__}")
+            raise TypeError(f"{type(self).__name__}: expected a Module, got {type(m).__name__}")
         return m
 
     def append(self, m):
+        """Add ``m`` at the end; returns self."""
         self.add_module(str(len(self._modules)), self._check(m))
         return self
 
     def extend(self, modules):
+        """Append every module of ``modules``; returns self."""
         for m in modules:
             self.append(m)
         return self
@@ -56,7 +24,7 @@ class ModuleList(Module):
     def __getitem__(self, i):
         mods = list(self._modules.values())
         if isinstance(i, slice):
-            return ModuleList(mods[i])
+            return self._from_list(mods[i])
         return mods[i]
 
     def __setitem__(self, i, m):
@@ -70,7 +38,55 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
 
+class Sequential(_ModuleSequence):
+    """Apply modules in order: ``Sequential(Linear(4, 8), Tanh(), Linear(8, 1))``.
+
+    Children are named ``"0"``, ``"1"``, ... (so state_dict keys read ``"0.weight"``),
+    or by the keys of a single ``OrderedDict`` argument.
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        named = modules[0].items() if len(modules) == 1 and isinstance(modules[0], dict) \
+            else ((str(i), m) for i, m in enumerate(modules))
+        for name, m in named:
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: argument {name} is a {type(m).__name__}, "
+                                f"expected a Module")
+            self.add_module(name, m)
+
+    @staticmethod
+    def _from_list(mods):
+        return Sequential(*mods)
+
+    def forward(self, x):
+        """Feed ``x`` through every module in order."""
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+
+class ModuleList(_ModuleSequence):
+    """A list of modules whose parameters are registered (a plain list would hide them).
+
+    Anything that is not a Module is refused with a ``TypeError``.
+    """
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self.extend(modules)
+
+    @staticmethod
+    def _from_list(mods):
+        return ModuleList(mods)
+
+
 class Identity(Module):
+    """Return the input unchanged (a placeholder layer); constructor arguments are ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, x):
         return x
 

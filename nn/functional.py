@@ -312,22 +312,25 @@ def _float_target(t, x):
     return Tensor._wrap(np.asarray(t, dtype=x.dtype))
 
 
+def _elementwise_args(who, input, target, reduction):
+    """Validate a loss whose input and target match element for element."""
+    _check_reduction(who, reduction)
+    input = _tensor(input, who)
+    target = _float_target(target, input)
+    _same_shape(who, input, target)
+    return input, target
+
+
 def mse_loss(input, target, reduction="mean"):
     """``(input - target)^2``, reduced."""
-    _check_reduction("mse_loss", reduction)
-    input = _tensor(input, "mse_loss")
-    target = _float_target(target, input)
-    _same_shape("mse_loss", input, target)
+    input, target = _elementwise_args("mse_loss", input, target, reduction)
     d = input - target
     return _reduce(d * d, reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     """``|input - target|``, reduced."""
-    _check_reduction("l1_loss", reduction)
-    input = _tensor(input, "l1_loss")
-    target = _float_target(target, input)
-    _same_shape("l1_loss", input, target)
+    input, target = _elementwise_args("l1_loss", input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -348,32 +351,30 @@ def _class_targets(who, x, target, probabilities=True):
     return _indices(t, who, x.shape[1], what="class index")
 
 
+def _class_loss(op, who, input, target, reduction, probabilities):
+    _check_reduction(who, reduction)
+    input = _tensor(input, who)
+    target = _class_targets(who, input, target, probabilities)
+    return op.apply(input, target, reduction=reduction)
+
+
 def cross_entropy(input, target, reduction="mean"):
     """``-log_softmax(input, axis=1)[target]``, one fused, stable op.
 
     input: logits ``(N, C)`` (or ``(N, C, d1, ...)``); target: class indices
     ``(N,)`` (``(N, d1, ...)``) in ``[0, C)``, or class probabilities of input's shape.
     """
-    _check_reduction("cross_entropy", reduction)
-    input = _tensor(input, "cross_entropy")
-    return _loss.CrossEntropy.apply(input, _class_targets("cross_entropy", input, target),
-                                    reduction=reduction)
+    return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction, True)
 
 
 def nll_loss(input, target, reduction="mean"):
     """``-input[target]`` for log-probabilities ``input (N, C)`` and class indices ``(N,)``."""
-    _check_reduction("nll_loss", reduction)
-    input = _tensor(input, "nll_loss")
-    t = _class_targets("nll_loss", input, target, probabilities=False)
-    return _loss.NLL.apply(input, t, reduction=reduction)
+    return _class_loss(_loss.NLL, "nll_loss", input, target, reduction, False)
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
     """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``input`` in [0, 1] (logs clamped at -100)."""
-    _check_reduction("binary_cross_entropy", reduction)
-    input = _tensor(input, "binary_cross_entropy")
-    target = _float_target(target, input)
-    _same_shape("binary_cross_entropy", input, target)
+    input, target = _elementwise_args("binary_cross_entropy", input, target, reduction)
     if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between "
                          "0 and 1 (use binary_cross_entropy_with_logits for logits)")
@@ -382,8 +383,6 @@ def binary_cross_entropy(input, target, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """``binary_cross_entropy(sigmoid(input), target)`` in one op that never overflows."""
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    input = _tensor(input, "binary_cross_entropy_with_logits")
-    target = _float_target(target, input)
-    _same_shape("binary_cross_entropy_with_logits", input, target)
+    input, target = _elementwise_args("binary_cross_entropy_with_logits", input, target,
+                                      reduction)
     return _loss.BCEWithLogits.apply(input, target, reduction=reduction)

@@ -97,12 +97,14 @@ class Module:
         self._buffers[name] = array
 
     def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``)."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: expected a Parameter for '{name}', "
                             f"got {type(param).__name__}")
         self._parameters[name] = param
 
     def add_module(self, name, module):
+        """Register ``module`` as a child under ``name`` (what ``self.name = module`` does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: expected a Module for '{name}', "
                             f"got {type(module).__name__}")
@@ -110,6 +112,7 @@ class Module:
 
     # ------------------------------------------------------------- calling
     def forward(self, *args, **kwargs):
+        """The computation; subclasses define it and callers use ``module(...)``."""
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
@@ -124,6 +127,7 @@ class Module:
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix=""):
+        """(dotted name, module) for self and every submodule, each module once."""
         if memo is None:
             memo = set()
         if id(self) in memo:
@@ -135,15 +139,18 @@ class Module:
                 yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """Self and every submodule, each once."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """(name, module) for the direct submodules."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
     def children(self):
+        """The direct submodules."""
         for _, m in self.named_children():
             yield m
 
@@ -159,29 +166,35 @@ class Module:
                 yield (f"{mp}.{name}" if mp else name), p
 
     def parameters(self, recurse=True):
+        """Every distinct Parameter once (what an optimizer is given)."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix=""):
+        """(dotted name, array) for every registered buffer."""
         for mp, m in self.named_modules(prefix=prefix):
             for name, b in m._buffers.items():
                 if b is not None:
                     yield (f"{mp}.{name}" if mp else name), b
 
     def buffers(self):
+        """Every registered buffer array."""
         for _, b in self.named_buffers():
             yield b
 
     # --------------------------------------------------------------- modes
     def train(self, mode=True):
+        """Set ``training`` on self and every submodule (Dropout, BatchNorm read it); returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
+        """``train(False)``: Dropout becomes the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
+        """Reset every parameter's ``.grad`` (to None, or to zeros in place)."""
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None

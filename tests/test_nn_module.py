@@ -208,8 +208,13 @@ def test_containers():
         nn.ModuleList([lambda x: x])
     with pytest.raises(TypeError, match="Sequential: argument 1 is a str"):
         nn.Sequential(nn.ReLU(), "relu")
+    from collections import OrderedDict
+    named = nn.Sequential(OrderedDict(fc=nn.Linear(2, 2), act=nn.Tanh()))
+    named.append(nn.Linear(2, 1))
+    assert list(named.state_dict()) == ["fc.weight", "fc.bias", "2.weight", "2.bias"]
+    assert named(mg.randn(5, 2)).shape == (5, 1)
     x = mg.randn(2, 3, 4)
-    assert nn.Identity()(x) is x
+    assert nn.Identity(54, unused=1)(x) is x
     assert nn.Flatten()(x).shape == (2, 12)
     assert nn.Flatten(0, 1)(x).shape == (6, 4)
 
