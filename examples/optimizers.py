@@ -38,7 +38,8 @@ HIDDEN = 64
 # roughly tuned per problem: each optimizer at a learning rate that suits it.
 OPTIMIZERS = {
     "GD":       (optim.SGD,      dict(lr=1.5e-3),                        dict(lr=0.1)),
-    "Momentum": (optim.SGD,      dict(lr=1e-3, momentum=0.9),            dict(lr=0.05, momentum=0.9)),
+    "Momentum": (optim.SGD,      dict(lr=1e-3, momentum=0.9),
+                 dict(lr=0.05, momentum=0.9)),
     "NAG":      (optim.SGD,      dict(lr=1e-3, momentum=0.9, nesterov=True),
                  dict(lr=0.05, momentum=0.9, nesterov=True)),
     "Adagrad":  (optim.Adagrad,  dict(lr=0.5),                           dict(lr=0.05)),
