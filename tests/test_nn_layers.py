@@ -167,7 +167,7 @@ LAYERS = {
 
 @pytest.mark.parametrize("mode", ["train", "eval"])
 @pytest.mark.parametrize("name", list(LAYERS))
-@settings(max_examples=6)
+@settings(max_examples=10)
 @given(data=st.data())
 def test_layer_gradcheck(name, mode, data):
     mg.set_default_dtype(mg.float64)
