@@ -192,6 +192,24 @@ def test_detach_state_rejects_other_types():
         detach_state({"h": mg.zeros(2)})
 
 
+def test_reset_state_zeroes_batch_rows_of_every_tensor():
+    from minigrad.nn.utils import reset_state
+    a = mg.tensor(np.arange(1.0, 13.0).reshape(2, 3, 2), requires_grad=True)   # (L, B, H)
+    h, c = a * 1.0, a * 2.0
+    mask = np.array([False, True, False])
+    hr, cr = reset_state((h, c), mask)
+    want = a.data * np.array([1.0, 0.0, 1.0])[:, None]
+    np.testing.assert_array_equal(hr.data, want)
+    np.testing.assert_array_equal(cr.data, 2 * want)
+    (hr.sum() + cr.sum()).backward()                  # no gradient reaches the reset row
+    np.testing.assert_array_equal(a.grad, 3 * np.array([1.0, 0.0, 1.0])[:, None] * np.ones((2, 3, 2)))
+    cell_state = mg.tensor(np.ones((3, 4)))           # (B, H)
+    np.testing.assert_array_equal(reset_state(cell_state, mask).data.sum(axis=1), [4, 0, 4])
+    assert reset_state(None, mask) is None
+    with pytest.raises(ValueError, match="shape \\(2, 4\\) has no batch axis -2 of size 3"):
+        reset_state(mg.tensor(np.ones((2, 4))), mask)
+
+
 # ------------------------------------------------------------ tbptt_chunks
 @given(T=st.integers(1, 12), k=st.integers(1, 14), axis=st.integers(0, 1))
 def test_tbptt_chunks_cover_the_sequence(T, k, axis):
