@@ -431,7 +431,8 @@ def draw_graph(root, params=None, show_shapes=True, show_grad_norms=False, model
             naming leaves; unnamed leaves read ``input``/``const``/``detached``.
         show_shapes: put each tensor's shape and dtype under its name.
         show_grad_norms: label and colour edges and leaves by gradient norm
-            (log scale, with a legend); see :class:`record_grad_norms`.
+            (log scale, with a legend); see :class:`record_grad_norms`. An
+            edge standing for several (``xN``) shows the largest of their norms.
         model: an ``nn.Module``; names its parameters and, for ops recorded
             under :class:`trace_modules`, draws a cluster per module.
         max_nodes: keep at most this many nodes, those nearest the output; a
@@ -552,7 +553,7 @@ def draw_graph(root, params=None, show_shapes=True, show_grad_norms=False, model
             label.append(f"x{info['count']}")
         if show_grad_norms and dmap[s].members[0].tensor._rg:   # no gradient flows
             v = norms.get((s, t))                              # out of the others
-            label.append(_fmt_norm(v))
+            label.append(("max " if info["count"] > 1 else "") + _fmt_norm(v))
             attrs["color"] = scale.color(v)
             attrs["penwidth"] = scale.penwidth(v)
         if dmap[s].kind == "detached":
