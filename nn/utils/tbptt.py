@@ -129,7 +129,8 @@ class TBPTT:
     at ``t_i`` is carried forward detached. For ``k1 < k2`` the model is called
     on ``[start, next start)`` and ``[next start, t_i)`` separately so that the
     next window's starting state is kept (detached) instead of recomputed:
-    each step is run ``ceil(k2 / k1)`` times at most, and memory is that of one
+    each step is run ``ceil(k2 / k1)`` times at most (one more at a ragged end,
+    where the last window still reaches back k2 steps), and memory is that of one
     window whatever T is. Gradients present before ``run`` are added to the
     first update's (call ``zero_grad`` first if that is not wanted).
 
