@@ -453,3 +453,37 @@ def test_import_minigrad_does_not_import_graphviz_or_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_collapsed_edges_show_the_largest_of_the_per_step_gradient_norms():
+    T = 4
+    net = Loop()
+    xs = mg.tensor(f32(T, 2, 3))
+    h0 = mg.tensor(f32(2, 3)).detach()
+    with viz.trace_modules():
+        y = net(xs, h0)
+    with viz.record_grad_norms():
+        y.backward()
+    # BPTT by hand, in float64: h_t = tanh(x_t Wx + h_{t-1} Wh), y = sum(h_T)
+    Wx, Wh = (net.cell.w_x.data.astype(np.float64), net.cell.w_h.data.astype(np.float64))
+    hs = [h0.data.astype(np.float64)]
+    for t in range(T):
+        hs.append(np.tanh(xs.data[t] @ Wx + hs[-1] @ Wh))
+    g = np.ones_like(hs[-1])
+    n_wx, n_wh, n_carry = [], [], []
+    for t in range(T, 0, -1):
+        dpre = g * (1 - hs[t] ** 2)
+        n_wx.append(np.linalg.norm(xs.data[t - 1].T @ dpre))
+        n_wh.append(np.linalg.norm(hs[t - 1].T @ dpre))
+        g = dpre @ Wh.T
+        if t > 1:
+            n_carry.append(np.linalg.norm(g))        # into h_{t-1}, made by call t-1
+    nodes, edges, _ = parse_dot(viz.draw_graph(
+        y, model=net, collapse_repeats=True, show_grad_norms=True, show_shapes=False).source)
+    ids = {v["label"].split("\\n")[0]: k for k, v in nodes.items()}
+    group = ids["cell: Cell x4"]
+    got = {(s, t): a.get("label") for s, t, a in edges}
+    assert got[(ids["cell.w_x"], group)] == f"x4 max {max(n_wx):.2e}"
+    assert got[(ids["cell.w_h"], group)] == f"x4 max {max(n_wh):.2e}"
+    assert got[(group, group)] == f"x3 max {max(n_carry):.2e}"
+    assert got[(group, ids["output: Sum"])] == f"{np.sqrt(6):.2e}"     # ones of shape (2, 3)
