@@ -800,8 +800,9 @@ def plot_grad_norms(recorder, path=None, logy=True, title="Gradient norm per par
         raise ImportError("plot_grad_norms needs matplotlib, an optional dependency: "
                           "`pip install matplotlib`") from None
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
-    for n, vals in recorder.history.items():
-        ax.plot(recorder.steps, vals, label=n, linewidth=1.2)
+    cmap = plt.get_cmap("tab10" if len(recorder.history) <= 10 else "tab20")
+    for i, (n, vals) in enumerate(recorder.history.items()):
+        ax.plot(recorder.steps, vals, label=n, linewidth=1.2, color=cmap(i % cmap.N))
     if total:
         ax.plot(recorder.steps, recorder.total, label="total", color="black",
                 linewidth=2, linestyle="--")
