@@ -14,14 +14,17 @@ What the picture shows
   0-d tensor that does not require grad); the output has a double border;
 - tensors cut from the graph, by ``.detach()`` or computed from
   grad-requiring tensors under ``no_grad()``, are leaves drawn red and dashed
-  with the label ``detached``: the truncation points of TBPTT;
+  with the label ``detached``: the truncation points of TBPTT (inside
+  :class:`trace_modules`, values computed from a cut tensor without history,
+  such as the slice ``h0[k]`` a recurrent layer takes, are marked too);
 - ``show_grad_norms=True``: the norm of the gradient that flowed along every
   edge, as a label and a colour on a log scale with a legend. Norms of edges
   between ops are recorded during the reverse pass, so run it inside
   :class:`record_grad_norms`; leaves' norms come from their ``.grad``;
 - module clusters: ops run inside a module's ``__call__`` are boxed by module,
   named from ``model``. Which module produced an op is recorded only inside
-  :class:`trace_modules` (zero cost otherwise), so run the forward inside it;
+  :class:`trace_modules` (a single ``None`` check otherwise), so run the
+  forward inside it;
 - ``collapse_repeats=True`` folds repeated calls of a module with identical
   op sequences (an unrolled cell loop) into one node ``xN``, and identical
   sibling ops into one; ``max_nodes`` keeps the nodes nearest the output and
@@ -51,8 +54,8 @@ from . import function as _function
 from . import tape as _tape
 from .tensor import Tensor
 
-__all__ = ["trace", "draw_graph", "render", "record_grad_norms", "trace_modules",
-           "GradNormRecorder", "plot_grad_norms", "GraphvizNotFoundError"]
+__all__ = ["trace", "draw_graph", "render", "record_grad_norms", "edge_norm",
+           "trace_modules", "GradNormRecorder", "plot_grad_norms", "GraphvizNotFoundError"]
 
 INSTALL_HINT = ("install Graphviz: `apt-get install -y graphviz` (Debian/Ubuntu), "
                 "`brew install graphviz` (macOS) or `conda install graphviz`, then "
@@ -421,6 +424,83 @@ class _Drawable:
         self.path, self.count, self.output = path, count, False
 
 
+def _scopes_and_owners(nodes, model):
+    """Module call path of every traced op, and the module chain owning each parameter.
+
+    ``scopes``: op-node id -> tuple of (module, call no), outermost first, the
+    ``model`` frame itself dropped. ``owner``: id(parameter) -> tuple of modules
+    from the model down to the parameter's owner (only when ops were traced, so
+    plain drawings stay flat).
+    """
+    scopes = {}
+    for nd in nodes:
+        if nd.kind == "op":
+            path = _SCOPES.get(nd.node, ())
+            if model is not None:
+                path = tuple(f for f in path if f[0] is not model)
+            if path:
+                scopes[nd.id] = path
+    owner = {}
+    if model is not None and scopes:
+        mods = dict(model.named_modules())
+        for pname, p in model.named_parameters():
+            parts = pname.split(".")[:-1]
+            owner[id(p)] = tuple(mods[".".join(parts[:k])] for k in range(1, len(parts) + 1))
+    return scopes, owner
+
+
+def _drawables(nodes, scopes, owner, group_of, sig_count, mnames, show_shapes):
+    """One drawable per traced node, or one per group of repeated calls.
+
+    Returns ``(rep, dmap, call_of)``: node id -> drawable id, drawable id ->
+    drawable, and node id -> its call number for nodes inside a group.
+    """
+    drawables = OrderedDict()
+    rep, call_of = {}, {}
+    for nd in nodes:
+        if nd.id in group_of:
+            sig, module, call_of[nd.id] = group_of[nd.id]
+            key = ("g", id(module), sig[1])
+            d = drawables.get(key)
+            if d is None:
+                full = scopes[nd.id]
+                depth = next(i for i, f in enumerate(full) if f[0] is module)
+                d = _Drawable(f"g{len(drawables)}", "group", None, [],
+                              tuple(m for m, _ in full[:depth]), count=sig_count[sig])
+                d.label = (f"{_frame_label(module, mnames)} x{d.count}\\n"
+                           f"{len(sig[1])} ops per call")
+                drawables[key] = d
+            d.members.append(nd)
+            rep[nd.id] = d.id
+        else:
+            path = (tuple(m for m, _ in scopes.get(nd.id, ())) if nd.kind == "op"
+                    else owner.get(id(nd.tensor), ()))
+            drawables[nd.id] = _Drawable(nd.id, nd.kind, _base_label(nd, show_shapes),
+                                         [nd], path)
+            rep[nd.id] = nd.id
+    return rep, {d.id: d for d in drawables.values()}, call_of
+
+
+def _cap(dmap, dedges, root_ids, max_nodes):
+    """Keep the ``max_nodes`` drawables nearest the output (breadth-first from it).
+
+    Returns ``(kept dmap, left-out drawables)``.
+    """
+    if max_nodes is None or len(dmap) <= max_nodes:
+        return dmap, []
+    parents_of = {}
+    for (s, t) in dedges:
+        parents_of.setdefault(t, []).append(s)
+    keep, queue = set(), deque(root_ids)
+    while queue and len(keep) < max_nodes:
+        d = queue.popleft()
+        if d not in keep:
+            keep.add(d)
+            queue.extend(parents_of.get(d, ()))
+    return ({k: v for k, v in dmap.items() if k in keep},
+            [d for k, d in dmap.items() if k not in keep])
+
+
 def draw_graph(root, params=None, show_shapes=True, show_grad_norms=False, model=None,
                max_nodes=300, collapse_repeats=False, rankdir="TB"):
     """The graph that produced ``root`` as a ``graphviz.Digraph``.
@@ -450,60 +530,12 @@ def draw_graph(root, params=None, show_shapes=True, show_grad_norms=False, model
     roots = [root] if isinstance(root, Tensor) else list(root)
     root_ids = {n.id for n in nodes if any(n.tensor is r for r in roots)}
     mnames = _module_names(model)
-
-    # module path of every op (tuple of (module, call)), outer model frame dropped
-    scopes = {}
-    for nd in nodes:
-        if nd.kind == "op":
-            path = _SCOPES.get(nd.node, ())
-            if model is not None:
-                path = tuple(f for f in path if f[0] is not model)
-            if path:
-                scopes[nd.id] = path
-    # parameters sit in the cluster of the module that owns them
-    # (only when ops were traced, so plain drawings stay flat)
-    owner = {}
-    if model is not None and scopes:
-        mods = dict(model.named_modules())
-        for pname, p in model.named_parameters():
-            parts = pname.split(".")[:-1]
-            # the chain of modules from the model down to the parameter's owner
-            owner[id(p)] = tuple(mods[".".join(parts[:k])] for k in range(1, len(parts) + 1))
-
-    def cluster_path(nd):
-        if nd.kind == "op":
-            return tuple(m for m, _ in scopes.get(nd.id, ()))
-        return owner.get(id(nd.tensor), ())
-
-    # ---- drawables: one per node, or per group when collapsing
+    scopes, owner = _scopes_and_owners(nodes, model)
     group_of, sig_count = ({}, None)
     if collapse_repeats and scopes:
         group_of, sig_count = _collapse_calls(nodes, scopes, model)
-    drawables = OrderedDict()
-    rep = {}                                       # node id -> drawable id
-    call_of = {}                                   # node id -> its call, inside groups
-    for nd in nodes:
-        if nd.id in group_of:
-            sig, module, call_of[nd.id] = group_of[nd.id]
-            key = ("g", id(module), sig[1])
-            d = drawables.get(key)
-            if d is None:
-                full = scopes[nd.id]
-                depth = next(i for i, f in enumerate(full) if f[0] is module)
-                path = tuple(m for m, _ in full[:depth])
-                d = _Drawable(f"g{len(drawables)}", "group", None, [], path,
-                              count=sig_count[sig])
-                d.label = (f"{_frame_label(module, mnames)} x{d.count}\\n"
-                           f"{len(sig[1])} ops per call")
-                drawables[key] = d
-            d.members.append(nd)
-            rep[nd.id] = drawables[key].id
-        else:
-            d = _Drawable(nd.id, nd.kind, _base_label(nd, show_shapes), [nd],
-                          cluster_path(nd))
-            drawables[nd.id] = d
-            rep[nd.id] = nd.id
-    dmap = {d.id: d for d in drawables.values()}
+    rep, dmap, call_of = _drawables(nodes, scopes, owner, group_of, sig_count, mnames,
+                                    show_shapes)
 
     # ---- merge identical sibling ops (same label, same neighbours) when collapsing
     dedges = _drawable_edges(edges, rep, call_of)
@@ -513,21 +545,7 @@ def draw_graph(root, params=None, show_shapes=True, show_grad_norms=False, model
     for nid in root_ids:
         dmap[rep[nid]].output = True
 
-    # ---- max_nodes: keep those nearest the output
-    left_out = []
-    if max_nodes is not None and len(dmap) > max_nodes:
-        parents_of = {}
-        for (s, t) in dedges:
-            parents_of.setdefault(t, []).append(s)
-        keep, queue = set(), deque(sorted({rep[r] for r in root_ids}))
-        while queue and len(keep) < max_nodes:
-            d = queue.popleft()
-            if d in keep:
-                continue
-            keep.add(d)
-            queue.extend(parents_of.get(d, ()))
-        left_out = [dmap[d] for d in dmap if d not in keep]
-        dmap = {k: v for k, v in dmap.items() if k in keep}
+    dmap, left_out = _cap(dmap, dedges, sorted({rep[r] for r in root_ids}), max_nodes)
 
     # ---- gradient norms
     norms = {}

@@ -248,7 +248,6 @@ def test_grad_norm_labels_equal_independent_norms():
     assert nodes["n1"]["label"] == f"W\\n(3, 4) float32\\ngrad {exp['W->matmul']:.2e}"
     assert nodes["n3"]["label"] == f"b\\n(4,) float32\\ngrad {exp['b->add']:.2e}"
     # the recorded values themselves, to float tolerance
-    mm = W.grad  # noqa: F841  (the same gradient, accumulated in .grad)
     add_node = y.grad_fn.parents[0].grad_fn.parents[0].grad_fn.parents[0].grad_fn
     assert add_node.name == "Add"
     assert viz.edge_norm(add_node, 1) == pytest.approx(exp["b->add"], rel=1e-5)
