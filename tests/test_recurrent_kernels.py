@@ -21,19 +21,19 @@ def _state(cell, H, T, B, dt, seed):
     G, nS, nW = rec.CELLS[cell]
     rng = np.random.default_rng(seed)
     u = lambda *shape: rng.uniform(-1.5, 1.5, shape).astype(dt)  # noqa: E731
-    S = u(nS * H, (T + 1) * B)
-    Wk = rng.uniform(0.05, 0.95, (nW * H, T * B)).astype(dt) if nW else np.zeros((1, 1), dt)
-    return dict(XP=u(G * H, T * B), R=u(G * H, B), bias=u(2, G * H), S=S, Wk=Wk,
-                dOut=u(H, T * B), dS=u(nS * H, B), dRec=u(H, B),
-                dGh=np.zeros((G * H, T * B), dt),
-                dGi=np.zeros((G * H, T * B) if cell == "gru" else (1, 1), dt))
+    S = u(nS, (T + 1) * B, H)
+    Wk = rng.uniform(0.05, 0.95, (T * B, nW * H)).astype(dt) if nW else np.zeros((1, 1), dt)
+    return dict(XP=u(T * B, G * H), R=u(B, G * H), bias=u(2, G * H), S=S, Wk=Wk,
+                dOut=u(T * B, H), dS=u(nS, B, H), dRec=u(B, H),
+                dGh=np.zeros((T * B, G * H), dt),
+                dGi=np.zeros((T * B, G * H) if cell == "gru" else (1, 1), dt))
 
 
 def _run_step(binders, a, t, B, reverse):
-    col, pcol, ncol = t * B, (t + reverse) * B, (t + 1 - reverse) * B
-    binders[0](a["XP"], a["R"], a["bias"], a["S"], a["Wk"])(col, pcol, ncol)
+    row, prow, nrow = t * B, (t + reverse) * B, (t + 1 - reverse) * B
+    binders[0](a["XP"], a["R"], a["bias"], a["S"], a["Wk"])(row, prow, nrow)
     binders[1](a["dOut"], a["S"], a["Wk"], a["dS"], a["dRec"], a["dGh"], a["dGi"])(
-        col, pcol, ncol)
+        row, prow, nrow)
     return a
 
 

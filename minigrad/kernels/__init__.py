@@ -9,10 +9,10 @@ C-contiguous arrays, int64 sizes), on first use of that dtype.
 ``steps(cell)`` returns the two binders :class:`minigrad.ops.recurrent.Recurrent`
 uses, with the same interface as the NumPy path's:
 
-    forward_binder(XP, R, bias, S, Wk)          -> step(col, pcol, ncol)
-    backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(col, pcol, ncol)
+    forward_binder(XP, R, bias, S, Wk)               -> step(row, prow, nrow)
+    backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(row, prow, nrow)
 
-Arguments are 2-D C-contiguous arrays (see the op's docstring for shapes);
+Arguments are C-contiguous arrays (see the op's docstring for shapes);
 the binder flattens them once per sequence so a step costs one Numba call.
 """
 import numpy as np
@@ -39,7 +39,7 @@ def _kernel(name, dtype):
              "rnn_forward": rnn.rnn_forward, "rnn_backward": rnn.rnn_backward}[name]
         arr = types.Array(types.float32 if key[1] == np.float32 else types.float64, 1, "C")
         n_arrays = 5 if name.endswith("forward") else 7
-        sig = (arr,) * n_arrays + (types.int64,) * 7
+        sig = (arr,) * n_arrays + (types.int64,) * 6
         if name.startswith("rnn"):
             sig = sig + (types.boolean,)
         k.compile(sig)
@@ -54,24 +54,23 @@ def steps(cell):
 
     def bind_forward(XP, R, bias, S, Wk):
         k = _kernel(base + "_forward", XP.dtype)
-        H, B = S.shape[0] // (2 if base == "lstm" else 1), R.shape[1]
-        ld, sld = XP.shape[1], S.shape[1]
-        a = (_flat(XP), _flat(R), _flat(bias), _flat(S), _flat(Wk),
-             H, B, ld, sld)
+        B, H = R.shape[0], S.shape[2]
+        if base != "gru":                    # only the GRU needs b_hn apart
+            bias = bias.sum(axis=0)
+        a = (_flat(XP), _flat(R), _flat(bias), _flat(S), _flat(Wk), H, B, S[0].size)
 
-        def step(col, pcol, ncol):
-            k(*a, col, pcol, ncol, *extra)
+        def step(row, prow, nrow):
+            k(*a, row, prow, nrow, *extra)
         return step
 
     def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
         k = _kernel(base + "_backward", dOut.dtype)
-        H, B = dRec.shape
-        ld, sld = dOut.shape[1], S.shape[1]
+        B, H = dRec.shape
         a = (_flat(dOut), _flat(S), _flat(Wk), _flat(dS), _flat(dRec), _flat(dGh),
-             _flat(dGi), H, B, ld, sld)
+             _flat(dGi), H, B, S[0].size)
 
-        def step(col, pcol, ncol):
-            k(*a, col, pcol, ncol, *extra)
+        def step(row, prow, nrow):
+            k(*a, row, prow, nrow, *extra)
         return step
 
     return bind_forward, bind_backward

@@ -1,21 +1,22 @@
 """GRU gate kernels: one fused pass over the gate nonlinearities per time step.
 
-Same conventions as :mod:`minigrad.kernels.lstm` (flat row-major arrays, step
-columns ``col .. col+B``). G = 3H gate rows in PyTorch's order r, z, n; with
-``x_k = XP[kH+j, col+b] + b_ih[kH+j]`` and ``u_k = R[kH+j, b] + b_hh[kH+j]``::
+Same conventions as :mod:`minigrad.kernels.lstm` (flat row-major batch-major
+arrays, the step's rows ``row .. row+B``). G = 3H gate columns in PyTorch's
+order r, z, n; with ``x_k = XP[row+b, kH+j] + b_ih[kH+j]`` and
+``u_k = R[b, kH+j] + b_hh[kH+j]``::
 
     r = sigma(x_0 + u_0)     z = sigma(x_1 + u_1)
     n = tanh(x_2 + r * u_2)  h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
 
-    S[j, ncol+b] = h          (h_prev = S[j, pcol+b])
-    Wk[:, col+b] = (r, z, n, u_2) rows
+    h -> S[nrow+b, j]        (h_prev = S[prow+b, j])
+    Wk[row+b] = (r | z | n | u_2)                    (4H columns)
 
 backward, dh = dOut + dS + dRec (as for the LSTM)::
 
     da_n = dh * (1 - z) * (1 - n^2)
     da_r = da_n * u_2 * r(1-r)          da_z = dh * (h_prev - n) * z(1-z)
-    dGi = (da_r, da_z, da_n)            gradient w.r.t. W_ih x + b_ih
-    dGh = (da_r, da_z, da_n * r)        gradient w.r.t. W_hh h + b_hh
+    dGi = (da_r | da_z | da_n)          gradient w.r.t. W_ih x + b_ih
+    dGh = (da_r | da_z | da_n * r)      gradient w.r.t. W_hh h + b_hh
     dS <- dh * z                        (the direct part of dL/dh_{t-1})
 """
 from numba import njit
@@ -26,70 +27,59 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 
 
 @_jit
-def gru_forward(XP, R, bias, S, Wk, H, B, ld, sld, col, pcol, ncol):
-    """One GRU step forward. XP (3H*ld), R (3H*B), bias (6H), S (H*sld), Wk (4H*ld)."""
-    G = 3 * H
-    for j in range(H):
-        xr = XP[j * ld + col:j * ld + col + B]
-        xz = XP[(H + j) * ld + col:(H + j) * ld + col + B]
-        xn = XP[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        rr = R[j * B:j * B + B]
-        rz = R[(H + j) * B:(H + j) * B + B]
-        rn = R[(2 * H + j) * B:(2 * H + j) * B + B]
-        hp = S[j * sld + pcol:j * sld + pcol + B]
-        hn = S[j * sld + ncol:j * sld + ncol + B]
-        wr = Wk[j * ld + col:j * ld + col + B]
-        wz = Wk[(H + j) * ld + col:(H + j) * ld + col + B]
-        wn = Wk[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        wu = Wk[(3 * H + j) * ld + col:(3 * H + j) * ld + col + B]
-        br = bias[j] + bias[G + j]
-        bz = bias[H + j] + bias[G + H + j]
-        bin_ = bias[2 * H + j]
-        bhn = bias[G + 2 * H + j]
-        for b in range(B):
-            r = sigmoid(xr[b] + rr[b] + br)
-            z = sigmoid(xz[b] + rz[b] + bz)
-            u = rn[b] + bhn
-            n = tanh(xn[b] + bin_ + r * u)
-            hn[b] = n + z * (hp[b] - n)
-            wr[b] = r
-            wz[b] = z
-            wn[b] = n
-            wu[b] = u
+def gru_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
+    """One GRU step forward. XP (T*B*3H), R (B*3H), bias (6H: b_ih then b_hh), S ((T+1)*B*H), Wk (T*B*4H)."""
+    G, W = 3 * H, 4 * H
+    bir, biz, bin_ = bias[0:H], bias[H:2 * H], bias[2 * H:G]
+    bhr, bhz, bhn = bias[G:G + H], bias[G + H:G + 2 * H], bias[G + 2 * H:2 * G]
+    for b in range(B):
+        x0, r0, w0 = (row + b) * G, b * G, (row + b) * W
+        xr, xz, xn = XP[x0:x0 + H], XP[x0 + H:x0 + 2 * H], XP[x0 + 2 * H:x0 + G]
+        rr, rz, rn = R[r0:r0 + H], R[r0 + H:r0 + 2 * H], R[r0 + 2 * H:r0 + G]
+        wr, wz, wn, wu = Wk[w0:w0 + H], Wk[w0 + H:w0 + 2 * H], Wk[w0 + 2 * H:w0 + 3 * H], \
+            Wk[w0 + 3 * H:w0 + W]
+        hp = S[(prow + b) * H:(prow + b + 1) * H]
+        hn = S[(nrow + b) * H:(nrow + b + 1) * H]
+        for j in range(H):
+            r = sigmoid(xr[j] + rr[j] + bir[j] + bhr[j])
+            z = sigmoid(xz[j] + rz[j] + biz[j] + bhz[j])
+            u = rn[j] + bhn[j]
+            n = tanh(xn[j] + bin_[j] + r * u)
+            hn[j] = n + z * (hp[j] - n)
+            wr[j] = r
+            wz[j] = z
+            wn[j] = n
+            wu[j] = u
 
 
 @_jit
-def gru_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, ld, sld, col, pcol, ncol):
-    """One GRU step backward. dOut (H*ld), S (H*sld), Wk (4H*ld), dS, dRec (H*B),
-    dGh and dGi (3H*ld, step columns written)."""
-    for j in range(H):
-        go = dOut[j * ld + col:j * ld + col + B]
-        dhs = dS[j * B:j * B + B]
-        dr = dRec[j * B:j * B + B]
-        hp = S[j * sld + pcol:j * sld + pcol + B]
-        wr = Wk[j * ld + col:j * ld + col + B]
-        wz = Wk[(H + j) * ld + col:(H + j) * ld + col + B]
-        wn = Wk[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        wu = Wk[(3 * H + j) * ld + col:(3 * H + j) * ld + col + B]
-        hr = dGh[j * ld + col:j * ld + col + B]
-        hz = dGh[(H + j) * ld + col:(H + j) * ld + col + B]
-        hn = dGh[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        ir = dGi[j * ld + col:j * ld + col + B]
-        iz = dGi[(H + j) * ld + col:(H + j) * ld + col + B]
-        in_ = dGi[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        for b in range(B):
-            r = wr[b]
-            z = wz[b]
-            n = wn[b]
+def gru_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, soff, row, prow, nrow):
+    """One GRU step backward. dOut (T*B*H), S ((T+1)*B*H), Wk (T*B*4H), dS, dRec (B*H),
+    dGh and dGi (T*B*3H, the step's rows written)."""
+    G, W = 3 * H, 4 * H
+    for b in range(B):
+        w0, d0 = (row + b) * W, (row + b) * G
+        wr, wz, wn, wu = Wk[w0:w0 + H], Wk[w0 + H:w0 + 2 * H], Wk[w0 + 2 * H:w0 + 3 * H], \
+            Wk[w0 + 3 * H:w0 + W]
+        hr, hz, hn = dGh[d0:d0 + H], dGh[d0 + H:d0 + 2 * H], dGh[d0 + 2 * H:d0 + G]
+        ir, iz, in_ = dGi[d0:d0 + H], dGi[d0 + H:d0 + 2 * H], dGi[d0 + 2 * H:d0 + G]
+        go = dOut[(row + b) * H:(row + b + 1) * H]
+        dhs = dS[b * H:(b + 1) * H]
+        dr = dRec[b * H:(b + 1) * H]
+        hp = S[(prow + b) * H:(prow + b + 1) * H]
+        for j in range(H):
+            r = wr[j]
+            z = wz[j]
+            n = wn[j]
             w = one(n)
-            dh = go[b] + dhs[b] + dr[b]
+            dh = go[j] + dhs[j] + dr[j]
             dan = dh * (w - z) * (w - n * n)
-            dar = dan * wu[b] * r * (w - r)
-            daz = dh * (hp[b] - n) * z * (w - z)
-            hr[b] = dar
-            ir[b] = dar
-            hz[b] = daz
-            iz[b] = daz
-            hn[b] = dan * r
-            in_[b] = dan
-            dhs[b] = dh * z
+            dar = dan * wu[j] * r * (w - r)
+            daz = dh * (hp[j] - n) * z * (w - z)
+            hr[j] = dar
+            ir[j] = dar
+            hz[j] = daz
+            iz[j] = daz
+            hn[j] = dan * r
+            in_[j] = dan
+            dhs[j] = dh * z

@@ -1,30 +1,31 @@
 """LSTM gate kernels: one fused pass over the gate nonlinearities per time step.
 
-Pure array functions (flat C-contiguous 1-D arrays in, results written into
-given arrays). Layout (see :mod:`minigrad.ops.recurrent`): a matrix with ``rows``
-rows and ``ld`` columns is stored row-major in a flat array; time step t of a
-(rows, T*B) array occupies columns ``col = t*B .. col+B``. With G = 4H gate
-rows in PyTorch's order i, f, g, o:
-
-forward, for every hidden unit j and batch column b, with
-``a_k = XP[kH+j, col+b] + R[kH+j, b] + b_ih[kH+j] + b_hh[kH+j]``::
+Pure array functions: flat C-contiguous 1-D arrays in, results written into
+given arrays. Layout (see :mod:`minigrad.ops.recurrent`): batch-major, a
+(rows, width) matrix stored row-major; time step t is rows ``row = t*B ..
+row+B`` of the (T*B, width) arrays, and rows ``prow``/``nrow`` (previous/new
+state) of the states S = [h states; c states], each ((T+1)*B, H), the c
+states starting at flat offset ``soff``. With G = 4H gate columns in PyTorch's
+order i, f, g, o, for every batch row b and hidden unit j, with
+``a_k = XP[row+b, kH+j] + R[b, kH+j] + b_ih[kH+j] + b_hh[kH+j]``::
 
     i = sigma(a_0)   f = sigma(a_1)   g = tanh(a_2)   o = sigma(a_3)
     c = f * c_prev + i * g            h = o * tanh(c)
 
-    S[j, ncol+b] = h,  S[H+j, ncol+b] = c        (c_prev = S[H+j, pcol+b])
-    Wk[:, col+b] = (i, f, g, o, tanh(c)) rows
+    h -> S_h[nrow+b, j],  c -> S_c[nrow+b, j]        (c_prev = S_c[prow+b, j])
+    Wk[row+b] = (i | f | g | o | tanh(c))            (5H columns)
 
 backward, given dOut = dL/dh_t from above, dS = (dL/dh, dL/dc) w.r.t. this
 step's state through later steps (without the recurrent product) and
-dRec = W_hh^T dG_{t+1}::
+dRec = dG_{t+1} W_hh::
 
     dh = dOut + dS_h + dRec
     dc = dS_c + dh * o * (1 - tanh(c)^2)
-    dG = (dc*g * i(1-i),  dc*c_prev * f(1-f),  dc*i * (1-g^2),  dh*tanh(c) * o(1-o))
+    dG = (dc*g * i(1-i) | dc*c_prev * f(1-f) | dc*i * (1-g^2) | dh*tanh(c) * o(1-o))
     dS_h <- 0,  dS_c <- dc * f                   (gradient w.r.t. h_{t-1}, c_{t-1})
 
-Each row's work is a loop over contiguous 1-D slices, which LLVM vectorises.
+Each batch row is a loop over contiguous 1-D slices of H elements, which LLVM
+vectorises (distinct slices, unit stride, no divide checks).
 """
 from numba import njit
 
@@ -34,83 +35,71 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 
 
 @_jit
-def lstm_forward(XP, R, bias, S, Wk, H, B, ld, sld, col, pcol, ncol):
+def lstm_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
     """One LSTM step forward (equations in the module docstring).
 
-    XP (4H*ld), R (4H*B), bias (8H: b_ih then b_hh), S (2H*sld), Wk (5H*ld).
+    XP (T*B*4H), R (B*4H), bias (4H: b_ih + b_hh), S (2*(T+1)*B*H), Wk (T*B*5H).
     """
-    G = 4 * H
-    for j in range(H):
-        xi = XP[j * ld + col:j * ld + col + B]
-        xf = XP[(H + j) * ld + col:(H + j) * ld + col + B]
-        xg = XP[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        xo = XP[(3 * H + j) * ld + col:(3 * H + j) * ld + col + B]
-        ri = R[j * B:j * B + B]
-        rf = R[(H + j) * B:(H + j) * B + B]
-        rg = R[(2 * H + j) * B:(2 * H + j) * B + B]
-        ro = R[(3 * H + j) * B:(3 * H + j) * B + B]
-        cp = S[(H + j) * sld + pcol:(H + j) * sld + pcol + B]
-        hn = S[j * sld + ncol:j * sld + ncol + B]
-        cn = S[(H + j) * sld + ncol:(H + j) * sld + ncol + B]
-        wi = Wk[j * ld + col:j * ld + col + B]
-        wf = Wk[(H + j) * ld + col:(H + j) * ld + col + B]
-        wg = Wk[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        wo = Wk[(3 * H + j) * ld + col:(3 * H + j) * ld + col + B]
-        wt = Wk[(4 * H + j) * ld + col:(4 * H + j) * ld + col + B]
-        bi = bias[j] + bias[G + j]
-        bf = bias[H + j] + bias[G + H + j]
-        bg = bias[2 * H + j] + bias[G + 2 * H + j]
-        bo = bias[3 * H + j] + bias[G + 3 * H + j]
-        for b in range(B):
-            i = sigmoid(xi[b] + ri[b] + bi)
-            f = sigmoid(xf[b] + rf[b] + bf)
-            g = tanh(xg[b] + rg[b] + bg)
-            o = sigmoid(xo[b] + ro[b] + bo)
-            c = f * cp[b] + i * g
+    G, W = 4 * H, 5 * H
+    bi, bf, bg, bo = bias[0:H], bias[H:2 * H], bias[2 * H:3 * H], bias[3 * H:G]
+    for b in range(B):
+        x0, r0, w0 = (row + b) * G, b * G, (row + b) * W
+        xi, xf, xg, xo = XP[x0:x0 + H], XP[x0 + H:x0 + 2 * H], XP[x0 + 2 * H:x0 + 3 * H], \
+            XP[x0 + 3 * H:x0 + G]
+        ri, rf, rg, ro = R[r0:r0 + H], R[r0 + H:r0 + 2 * H], R[r0 + 2 * H:r0 + 3 * H], \
+            R[r0 + 3 * H:r0 + G]
+        wi, wf, wg, wo, wt = Wk[w0:w0 + H], Wk[w0 + H:w0 + 2 * H], Wk[w0 + 2 * H:w0 + 3 * H], \
+            Wk[w0 + 3 * H:w0 + 4 * H], Wk[w0 + 4 * H:w0 + W]
+        cp = S[soff + (prow + b) * H:soff + (prow + b + 1) * H]
+        hn = S[(nrow + b) * H:(nrow + b + 1) * H]
+        cn = S[soff + (nrow + b) * H:soff + (nrow + b + 1) * H]
+        for j in range(H):
+            i = sigmoid(xi[j] + ri[j] + bi[j])
+            f = sigmoid(xf[j] + rf[j] + bf[j])
+            g = tanh(xg[j] + rg[j] + bg[j])
+            o = sigmoid(xo[j] + ro[j] + bo[j])
+            c = f * cp[j] + i * g
             t = tanh(c)
-            hn[b] = o * t
-            cn[b] = c
-            wi[b] = i
-            wf[b] = f
-            wg[b] = g
-            wo[b] = o
-            wt[b] = t
+            hn[j] = o * t
+            cn[j] = c
+            wi[j] = i
+            wf[j] = f
+            wg[j] = g
+            wo[j] = o
+            wt[j] = t
 
 
 @_jit
-def lstm_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, ld, sld, col, pcol, ncol):
+def lstm_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, soff, row, prow, nrow):
     """One LSTM step backward (equations in the module docstring).
 
-    dOut (H*ld), S (2H*sld), Wk (5H*ld), dS (2H*B, updated in place),
-    dRec (H*B), dGh (4H*ld, step columns written); dGi unused (equals dGh).
+    dOut (T*B*H), S (2*(T+1)*B*H), Wk (T*B*5H), dS (2*B*H, updated in place),
+    dRec (B*H), dGh (T*B*4H, the step's rows written); dGi unused (equals dGh).
     """
-    for j in range(H):
-        go = dOut[j * ld + col:j * ld + col + B]
-        dhs = dS[j * B:j * B + B]
-        dcs = dS[(H + j) * B:(H + j) * B + B]
-        dr = dRec[j * B:j * B + B]
-        wi = Wk[j * ld + col:j * ld + col + B]
-        wf = Wk[(H + j) * ld + col:(H + j) * ld + col + B]
-        wg = Wk[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        wo = Wk[(3 * H + j) * ld + col:(3 * H + j) * ld + col + B]
-        wt = Wk[(4 * H + j) * ld + col:(4 * H + j) * ld + col + B]
-        cp = S[(H + j) * sld + pcol:(H + j) * sld + pcol + B]
-        di = dGh[j * ld + col:j * ld + col + B]
-        df = dGh[(H + j) * ld + col:(H + j) * ld + col + B]
-        dg = dGh[(2 * H + j) * ld + col:(2 * H + j) * ld + col + B]
-        do = dGh[(3 * H + j) * ld + col:(3 * H + j) * ld + col + B]
-        for b in range(B):
-            i = wi[b]
-            f = wf[b]
-            g = wg[b]
-            o = wo[b]
-            t = wt[b]
+    G, W = 4 * H, 5 * H
+    for b in range(B):
+        w0, d0 = (row + b) * W, (row + b) * G
+        wi, wf, wg, wo, wt = Wk[w0:w0 + H], Wk[w0 + H:w0 + 2 * H], Wk[w0 + 2 * H:w0 + 3 * H], \
+            Wk[w0 + 3 * H:w0 + 4 * H], Wk[w0 + 4 * H:w0 + W]
+        di, df, dg, do = dGh[d0:d0 + H], dGh[d0 + H:d0 + 2 * H], dGh[d0 + 2 * H:d0 + 3 * H], \
+            dGh[d0 + 3 * H:d0 + G]
+        go = dOut[(row + b) * H:(row + b + 1) * H]
+        dhs = dS[b * H:(b + 1) * H]
+        dcs = dS[(B + b) * H:(B + b + 1) * H]
+        dr = dRec[b * H:(b + 1) * H]
+        cp = S[soff + (prow + b) * H:soff + (prow + b + 1) * H]
+        for j in range(H):
+            i = wi[j]
+            f = wf[j]
+            g = wg[j]
+            o = wo[j]
+            t = wt[j]
             u = one(t)
-            dh = go[b] + dhs[b] + dr[b]
-            dc = dcs[b] + dh * o * (u - t * t)
-            di[b] = dc * g * i * (u - i)
-            df[b] = dc * cp[b] * f * (u - f)
-            dg[b] = dc * i * (u - g * g)
-            do[b] = dh * t * o * (u - o)
-            dhs[b] = zero(dh)
-            dcs[b] = dc * f
+            dh = go[j] + dhs[j] + dr[j]
+            dc = dcs[j] + dh * o * (u - t * t)
+            di[j] = dc * g * i * (u - i)
+            df[j] = dc * cp[j] * f * (u - f)
+            dg[j] = dc * i * (u - g * g)
+            do[j] = dh * t * o * (u - o)
+            dhs[j] = zero(t)
+            dcs[j] = dc * f

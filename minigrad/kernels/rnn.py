@@ -2,12 +2,12 @@
 
 Same conventions as :mod:`minigrad.kernels.lstm`. One gate block (G = H)::
 
-    a = XP[j, col+b] + R[j, b] + b_ih[j] + b_hh[j]
-    h = tanh(a)  (relu != 0: max(a, 0))          S[j, ncol+b] = h
+    a = XP[row+b, j] + R[b, j] + bias[j]          (bias = b_ih + b_hh)
+    h = tanh(a)  (relu: max(a, 0))                  h -> S[nrow+b, j]
 
 backward, dh = dOut + dS + dRec::
 
-    dG = dh * (1 - h^2)   (relu: dh * [h > 0])    dS <- 0
+    dG = dh * (1 - h^2)   (relu: dh * [h > 0])        dS <- 0
 """
 from numba import njit
 
@@ -17,38 +17,37 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 
 
 @_jit
-def rnn_forward(XP, R, bias, S, Wk, H, B, ld, sld, col, pcol, ncol, relu):
-    """One RNN step forward. XP (H*ld), R (H*B), bias (2H), S (H*sld); Wk unused."""
-    for j in range(H):
-        x = XP[j * ld + col:j * ld + col + B]
-        r = R[j * B:j * B + B]
-        hn = S[j * sld + ncol:j * sld + ncol + B]
-        bb = bias[j] + bias[H + j]
+def rnn_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow, relu):
+    """One RNN step forward. XP (T*B*H), R (B*H), bias (H), S ((T+1)*B*H); Wk unused."""
+    for b in range(B):
+        x = XP[(row + b) * H:(row + b + 1) * H]
+        r = R[b * H:(b + 1) * H]
+        hn = S[(nrow + b) * H:(nrow + b + 1) * H]
         if relu:
-            z = zero(bb)
-            for b in range(B):
-                hn[b] = max(x[b] + r[b] + bb, z)
+            for j in range(H):
+                a = x[j] + r[j] + bias[j]
+                hn[j] = max(a, zero(a))
         else:
-            for b in range(B):
-                hn[b] = tanh(x[b] + r[b] + bb)
+            for j in range(H):
+                hn[j] = tanh(x[j] + r[j] + bias[j])
 
 
 @_jit
-def rnn_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, ld, sld, col, pcol, ncol, relu):
-    """One RNN step backward. dOut (H*ld), S (H*sld), dS, dRec (H*B), dGh (H*ld)."""
-    for j in range(H):
-        go = dOut[j * ld + col:j * ld + col + B]
-        dhs = dS[j * B:j * B + B]
-        dr = dRec[j * B:j * B + B]
-        h = S[j * sld + ncol:j * sld + ncol + B]
-        d = dGh[j * ld + col:j * ld + col + B]
+def rnn_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, soff, row, prow, nrow, relu):
+    """One RNN step backward. dOut (T*B*H), S ((T+1)*B*H), dS, dRec (B*H), dGh (T*B*H)."""
+    for b in range(B):
+        go = dOut[(row + b) * H:(row + b + 1) * H]
+        dhs = dS[b * H:(b + 1) * H]
+        dr = dRec[b * H:(b + 1) * H]
+        h = S[(nrow + b) * H:(nrow + b + 1) * H]
+        d = dGh[(row + b) * H:(row + b + 1) * H]
         if relu:
-            for b in range(B):
-                dh = go[b] + dhs[b] + dr[b]
-                d[b] = dh if h[b] > zero(dh) else zero(dh)
-                dhs[b] = zero(dh)
+            for j in range(H):
+                dh = go[j] + dhs[j] + dr[j]
+                d[j] = dh if h[j] > zero(dh) else zero(dh)
+                dhs[j] = zero(dh)
         else:
-            for b in range(B):
-                dh = go[b] + dhs[b] + dr[b]
-                d[b] = dh * (one(dh) - h[b] * h[b])
-                dhs[b] = zero(dh)
+            for j in range(H):
+                dh = go[j] + dhs[j] + dr[j]
+                d[j] = dh * (one(dh) - h[j] * h[j])
+                dhs[j] = zero(dh)

@@ -7,42 +7,48 @@ runs an RNN (``'rnn_tanh'``, ``'rnn_relu'``), LSTM (``'lstm'``) or GRU
 the LSTM (S = 2), row ``T + 1`` is c_n. The layer slices it with cheap indexing
 ops; a slice that no loss depends on costs nothing in backward.
 
-Gate layout is PyTorch's (G gates of H rows each: LSTM ``i, f, g, o``, GRU
-``r, z, n``, RNN one). Internally every per-sequence array is feature-major,
-shape (rows, T*B), time step t in columns ``[t*B, (t+1)*B)``, so that
+Gate layout is PyTorch's (G gates of H columns each: LSTM ``i, f, g, o``, GRU
+``r, z, n``, RNN one). Internally every per-sequence array is batch-major,
+(T*B, features), time step t in rows ``[t*B, (t+1)*B)``: each step's data is
+one contiguous block (the gate kernels run long unit-stride loops over it)
+and all steps stack into one matrix for the products over the whole sequence:
 
 forward
-    XP = W_ih @ X^T + b_ih                 one product for all steps, (G*H, T*B)
+    XP = X W_ih^T                          one product for all steps, (T*B, G*H)
     for each step (in time order, or reversed for ``reverse=True``):
-        R = W_hh @ h_prev                  (G*H, H) @ (H, B), NumPy/BLAS
-        gate kernel(XP[:, t], R + b_hh)    one fused elementwise pass
+        R = h_prev W_hh^T                  (B, H) @ (H, G*H), NumPy/BLAS
+        gate kernel(XP[t], R, b_ih, b_hh)  one fused elementwise pass
 backward (mirror image)
     for each step, last first:
-        gate kernel'  -> dG_t              (G*H, B) written into dG (G*H, T*B)
-        dRec = W_hh^T @ dG_t               gradient flowing to h_{t-1}
-    dW_hh = dG @ Hprev^T, dW_ih = dG @ X   one product each over all steps
-    db = sum of dG over columns, dx = dG^T @ W_ih
+        gate kernel'  -> dG_t              (B, G*H), a block of dG (T*B, G*H)
+        dRec = dG_t W_hh                   gradient flowing to h_{t-1}
+    dW_hh = dG^T Hprev, dW_ih = dG^T X     one product each over all steps
+    db = column sums of dG, dx = dG W_ih
 
 The gate kernels come from :mod:`minigrad.kernels` (Numba, ``config.use_numba``)
-or from the NumPy step functions below, which have identical signatures:
+or from the NumPy step functions below; both are reached through binders with
+one interface, which prepare a sequence's arrays once and return a per-step
+call:
 
-    forward(XP, R, bh, S, Wk, col, pcol, ncol)
-    backward(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol)
+    forward_binder(XP, R, bias, S, Wk)               -> step(row, prow, nrow)
+    backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(row, prow, nrow)
 
-S (S*H, (T+1)*B) holds the states (h rows, then c rows for the LSTM); a step
-reads the previous state at columns ``pcol`` and writes the new one at
-``ncol``. Forward in time, block 0 holds h0 and block t+1 holds h_t; reversed,
-block T holds h0 and block t holds h_t. Wk holds what backward needs
-(activations, LSTM tanh(c), GRU W_hn h + b_hn). In backward dS carries the
-gradient w.r.t. the newest state (without the W_hh^T product, passed as dRec)
-and is overwritten with the gradient w.r.t. the previous state.
+bias (2, G*H) holds b_ih and b_hh. S (nS, (T+1)*B, H) holds the states (h,
+and c for the LSTM); a step reads the previous state at rows ``prow`` and
+writes the new one at rows ``nrow``. Forward in time, block 0 holds h0 and
+block t+1 holds h_t; reversed, block T holds h0 and block t holds h_t. Wk
+(T*B, nW*H) holds what backward needs (activations, LSTM tanh(c), GRU
+W_hn h + b_hn). In backward dS (nS, B, H) carries the gradient w.r.t. the
+newest state (without the product through W_hh, passed as dRec) and is
+overwritten with the gradient w.r.t. the previous state; dGh (T*B, G*H) gets
+the gradient w.r.t. W_hh h + b_hh and dGi (GRU only) w.r.t. W_ih x + b_ih.
 """
 import numpy as np
 
 from .. import config
 from ..function import Function
 
-# cell name -> (gates G, states S, rows of saved work per H)
+# cell name -> (gates G, states nS, blocks of saved work nW)
 CELLS = {"rnn_tanh": (1, 1, 0), "rnn_relu": (1, 1, 0), "lstm": (4, 2, 5), "gru": (3, 1, 4)}
 
 
@@ -53,78 +59,78 @@ def _sigmoid(x):
 
 
 def _blocks(a, n, H):
-    return [a[k * H:(k + 1) * H] for k in range(n)]
+    return [a[:, k * H:(k + 1) * H] for k in range(n)]
 
 
-def lstm_forward_np(XP, R, bh, S, Wk, col, pcol, ncol):
-    H, B = S.shape[0] // 2, R.shape[1]
-    a = XP[:, col:col + B] + R + bh[:, None]
+def lstm_forward_np(XP, R, bh, S, Wk, row, prow, nrow):
+    B, H = R.shape[0], S.shape[2]
+    a = XP[row:row + B] + R + bh
     i, f, g, o = _blocks(a, 4, H)
     i, f, o, g = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(g)
-    c = f * S[H:, pcol:pcol + B] + i * g
+    c = f * S[1, prow:prow + B] + i * g
     tc = np.tanh(c)
-    S[:H, ncol:ncol + B] = o * tc
-    S[H:, ncol:ncol + B] = c
-    w = Wk[:, col:col + B]
-    w[:H], w[H:2 * H], w[2 * H:3 * H], w[3 * H:4 * H], w[4 * H:] = i, f, g, o, tc
+    S[0, nrow:nrow + B] = o * tc
+    S[1, nrow:nrow + B] = c
+    w = Wk[row:row + B]
+    w[:, :H], w[:, H:2 * H], w[:, 2 * H:3 * H], w[:, 3 * H:4 * H], w[:, 4 * H:] = i, f, g, o, tc
 
 
-def lstm_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol):
-    H, B = dRec.shape
-    i, f, g, o, tc = _blocks(Wk[:, col:col + B], 5, H)
-    dh = dOut[:, col:col + B] + dS[:H] + dRec
-    dc = dS[H:] + dh * o * (1 - tc * tc)
-    d = dGh[:, col:col + B]
-    d[:H] = dc * g * i * (1 - i)
-    d[H:2 * H] = dc * S[H:, pcol:pcol + B] * f * (1 - f)
-    d[2 * H:3 * H] = dc * i * (1 - g * g)
-    d[3 * H:] = dh * tc * o * (1 - o)
-    dS[:H] = 0
-    dS[H:] = dc * f
+def lstm_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow):
+    B, H = dRec.shape
+    i, f, g, o, tc = _blocks(Wk[row:row + B], 5, H)
+    dh = dOut[row:row + B] + dS[0] + dRec
+    dc = dS[1] + dh * o * (1 - tc * tc)
+    d = dGh[row:row + B]
+    d[:, :H] = dc * g * i * (1 - i)
+    d[:, H:2 * H] = dc * S[1, prow:prow + B] * f * (1 - f)
+    d[:, 2 * H:3 * H] = dc * i * (1 - g * g)
+    d[:, 3 * H:] = dh * tc * o * (1 - o)
+    dS[0] = 0
+    dS[1] = dc * f
 
 
-def gru_forward_np(XP, R, bh, S, Wk, col, pcol, ncol):
-    H, B = S.shape[0], R.shape[1]
-    x = XP[:, col:col + B]
-    rh = R + bh[:, None]
-    r = _sigmoid(x[:H] + rh[:H])
-    z = _sigmoid(x[H:2 * H] + rh[H:2 * H])
-    rn = rh[2 * H:]
-    n = np.tanh(x[2 * H:] + r * rn)
-    hp = S[:, pcol:pcol + B]
-    S[:, ncol:ncol + B] = n + z * (hp - n)
-    w = Wk[:, col:col + B]
-    w[:H], w[H:2 * H], w[2 * H:3 * H], w[3 * H:] = r, z, n, rn
+def gru_forward_np(XP, R, bh, S, Wk, row, prow, nrow):
+    B, H = R.shape[0], S.shape[2]
+    x = XP[row:row + B]
+    rh = R + bh
+    r = _sigmoid(x[:, :H] + rh[:, :H])
+    z = _sigmoid(x[:, H:2 * H] + rh[:, H:2 * H])
+    rn = rh[:, 2 * H:]
+    n = np.tanh(x[:, 2 * H:] + r * rn)
+    hp = S[0, prow:prow + B]
+    S[0, nrow:nrow + B] = n + z * (hp - n)
+    w = Wk[row:row + B]
+    w[:, :H], w[:, H:2 * H], w[:, 2 * H:3 * H], w[:, 3 * H:] = r, z, n, rn
 
 
-def gru_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol):
-    H, B = dRec.shape
-    r, z, n, rn = _blocks(Wk[:, col:col + B], 4, H)
-    dh = dOut[:, col:col + B] + dS + dRec
-    hp = S[:, pcol:pcol + B]
+def gru_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow):
+    B, H = dRec.shape
+    r, z, n, rn = _blocks(Wk[row:row + B], 4, H)
+    dh = dOut[row:row + B] + dS[0] + dRec
+    hp = S[0, prow:prow + B]
     dan = dh * (1 - z) * (1 - n * n)
     dar = dan * rn * r * (1 - r)
     daz = dh * (hp - n) * z * (1 - z)
-    gh, gi = dGh[:, col:col + B], dGi[:, col:col + B]
-    gh[:H] = gi[:H] = dar
-    gh[H:2 * H] = gi[H:2 * H] = daz
-    gh[2 * H:] = dan * r
-    gi[2 * H:] = dan
-    dS[...] = dh * z
+    gh, gi = dGh[row:row + B], dGi[row:row + B]
+    gh[:, :H] = gi[:, :H] = dar
+    gh[:, H:2 * H] = gi[:, H:2 * H] = daz
+    gh[:, 2 * H:] = dan * r
+    gi[:, 2 * H:] = dan
+    dS[0] = dh * z
 
 
-def rnn_forward_np(XP, R, bh, S, Wk, col, pcol, ncol, relu=False):
-    B = R.shape[1]
-    a = XP[:, col:col + B] + R + bh[:, None]
-    S[:, ncol:ncol + B] = np.maximum(a, 0) if relu else np.tanh(a)
+def rnn_forward_np(XP, R, bh, S, Wk, row, prow, nrow, relu=False):
+    B = R.shape[0]
+    a = XP[row:row + B] + R + bh
+    S[0, nrow:nrow + B] = np.maximum(a, 0) if relu else np.tanh(a)
 
 
-def rnn_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol, relu=False):
-    B = dRec.shape[1]
-    dh = dOut[:, col:col + B] + dS + dRec
-    h = S[:, ncol:ncol + B]
-    dGh[:, col:col + B] = dh * (h > 0) if relu else dh * (1 - h * h)
-    dS[...] = 0
+def rnn_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow, relu=False):
+    B = dRec.shape[0]
+    dh = dOut[row:row + B] + dS[0] + dRec
+    h = S[0, nrow:nrow + B]
+    dGh[row:row + B] = dh * (h > 0) if relu else dh * (1 - h * h)
+    dS[0] = 0
 
 
 def _numpy_steps(cell):
@@ -141,12 +147,12 @@ def _numpy_steps(cell):
             rnn_backward_np(*a, relu=relu)
 
     def bind_forward(XP, R, bias, S, Wk):
-        XP += bias[0][:, None]                       # b_ih once for all steps
+        XP += bias[0]                                # b_ih once for all steps
         bh = bias[1]
-        return lambda col, pcol, ncol: fwd(XP, R, bh, S, Wk, col, pcol, ncol)
+        return lambda row, prow, nrow: fwd(XP, R, bh, S, Wk, row, prow, nrow)
 
     def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
-        return lambda col, pcol, ncol: bwd(dOut, S, Wk, dS, dRec, dGh, dGi, col, pcol, ncol)
+        return lambda row, prow, nrow: bwd(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow)
 
     return bind_forward, bind_backward
 
@@ -175,69 +181,66 @@ class Recurrent(Function):
         dt = w_ih.dtype
         T, B, I = x.shape
         GH, H = w_hh.shape
+        if T == 0 or B == 0:
+            raise ValueError(f"expected a non-empty sequence and batch, got input shape {x.shape}")
         X2 = np.ascontiguousarray(x.reshape(T * B, I), dtype=dt)
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
-        XP = np.dot(w_ih, X2.T)                       # (G*H, T*B), all steps at once
+        w_hhT = np.ascontiguousarray(w_hh.T)          # (H, G*H): h W_hh^T as a plain product
+        XP = np.dot(X2, w_ih.T)                       # (T*B, G*H), all steps at once
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
             bias[0] = b_ih
         if b_hh is not None:
             bias[1] = b_hh
-        S = np.empty((nS * H, (T + 1) * B), dt)
-        Wk = np.empty((nW * H, T * B) if nW else (1, 1), dt)
+        S = np.empty((nS, (T + 1) * B, H), dt)
+        Wk = np.empty((T * B, nW * H) if nW else (1, 1), dt)
         rev = 1 if reverse else 0
         first = rev * T * B                           # block holding the initial state
-        S[:H, first:first + B] = 0 if h0 is None else h0.T
+        S[0, first:first + B] = 0 if h0 is None else h0
         if nS == 2:
-            S[H:, first:first + B] = 0 if c0 is None else c0.T
-        R = np.empty((GH, B), dt)
+            S[1, first:first + B] = 0 if c0 is None else c0
+        R = np.empty((B, GH), dt)
         step = _steps(cell, config.use_numba)[0](XP, R, bias, S, Wk)
-        Sh = S[:H]
+        Sh = S[0]
         for t in (range(T - 1, -1, -1) if rev else range(T)):
-            col, pcol, ncol = t * B, (t + rev) * B, (t + 1 - rev) * B
-            np.dot(w_hh, Sh[:, pcol:pcol + B], out=R)   # recurrent product (G*H, B)
-            step(col, pcol, ncol)                        # fused gate pass
+            row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
+            np.dot(Sh[prow:prow + B], w_hhT, out=R)   # recurrent product (B, G*H)
+            step(row, prow, nrow)                     # fused gate pass
         out = np.empty((T + nS, B, H), dt)
-        out[:T] = S[:H, (1 - rev) * B:(1 - rev) * B + T * B].reshape(H, T, B).transpose(1, 2, 0)
+        out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
         last = (1 - rev) * T * B                      # block holding the final state
-        out[T] = S[:H, last:last + B].T
-        if nS == 2:
-            out[T + 1] = S[H:, last:last + B].T
+        out[T:] = S[:, last:last + B]
         ctx.saved = (X2, w_ih, w_hh, S, Wk)
-        ctx.shape = (T, B, I, H, G, nS, rev, cell, x.dtype)
+        ctx.shape = (T, B, I, H, G, nS, rev, cell)
         return out
 
     @staticmethod
     def backward(ctx, g):
         X2, w_ih, w_hh, S, Wk = ctx.saved
-        T, B, I, H, G, nS, rev, cell, xdt = ctx.shape
+        T, B, I, H, G, nS, rev, cell = ctx.shape
         need = ctx.needs_input_grad
         dt = w_hh.dtype
-        g = g.astype(dt, copy=False)
-        dOut = np.ascontiguousarray(g[:T].transpose(2, 0, 1)).reshape(H, T * B)
-        dS = np.empty((nS * H, B), dt)
-        dS[:H] = g[T].T
-        if nS == 2:
-            dS[H:] = g[T + 1].T
-        dRec = np.zeros((H, B), dt)
-        dGh = np.empty((G * H, T * B), dt)
-        dGi = np.empty((G * H, T * B), dt) if cell == "gru" else np.empty((1, 1), dt)
+        g = np.ascontiguousarray(g, dtype=dt)
+        dOut = g[:T].reshape(T * B, H)
+        dS = g[T:].copy()                             # (nS, B, H): dL/dh_n (, dL/dc_n)
+        dRec = np.zeros((B, H), dt)
+        dGh = np.empty((T * B, G * H), dt)
+        dGi = np.empty((T * B, G * H), dt) if cell == "gru" else np.empty((1, 1), dt)
         step = _steps(cell, config.use_numba)[1](dOut, S, Wk, dS, dRec, dGh, dGi)
-        w_hhT = w_hh.T
         for t in (range(T) if rev else range(T - 1, -1, -1)):
-            col, pcol, ncol = t * B, (t + rev) * B, (t + 1 - rev) * B
-            step(col, pcol, ncol)                            # fused gate pass -> dG_t
-            np.dot(w_hhT, dGh[:, col:col + B], out=dRec)     # W_hh^T dG_t -> h_{t-1}
+            row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
+            step(row, prow, nrow)                            # fused gate pass -> dG_t
+            np.dot(dGh[row:row + B], w_hh, out=dRec)         # dG_t W_hh -> h_{t-1}
         dGx = dGi if cell == "gru" else dGh            # gradient w.r.t. the input projection
-        Hprev = S[:H, rev * B:rev * B + T * B]
-        dx = np.dot(dGx.T, w_ih).reshape(T, B, I) if need[0] else None
-        dh0 = (dS[:H] + dRec).T if need[1] else None
-        dc0 = dS[H:].T.copy() if nS == 2 and need[2] else None
-        dw_ih = np.dot(dGx, X2) if need[3] else None
-        dw_hh = np.dot(dGh, Hprev.T) if need[4] else None
-        db_ih = dGx.sum(axis=1) if need[5] else None
-        db_hh = dGh.sum(axis=1) if need[6] else None
+        Hprev = S[0, rev * B:rev * B + T * B]
+        dx = np.dot(dGx, w_ih).reshape(T, B, I) if need[0] else None
+        dh0 = dS[0] + dRec if need[1] else None
+        dc0 = dS[1] if nS == 2 and need[2] else None
+        dw_ih = np.dot(dGx.T, X2) if need[3] else None
+        dw_hh = np.dot(dGh.T, Hprev) if need[4] else None
+        db_ih = dGx.sum(axis=0) if need[5] else None
+        db_hh = dGh.sum(axis=0) if need[6] else None
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
 
 
