@@ -27,7 +27,7 @@ import itertools
 
 import numpy as np
 
-from . import tape
+from .tape import grad_enabled
 from .tensor import Tensor
 
 _NUMERIC_KINDS = "biuf"
@@ -44,20 +44,15 @@ class Context:
     ``ctx.needs_input_grad[i]`` tells forward and backward whether input i
     needs a gradient. ``ctx.saved`` holds what forward kept for backward
     (``save_for_backward`` sets it); other attributes may be set freely in
-    forward (e.g. ``ctx.shape``). ``seq`` numbers nodes in creation order: a
-    node's parents were always made before it, so decreasing ``seq`` is a
-    valid order for the reverse pass.
+    forward (e.g. ``ctx.shape``). ``fn`` (the op), ``parents`` (one Tensor or
+    None per positional input) and ``seq`` are set when the node is recorded.
+    ``seq`` numbers nodes in creation order: a node's parents were always made
+    before it, so decreasing ``seq`` is a valid order for the reverse pass.
     """
 
     __slots__ = ("fn", "parents", "needs_input_grad", "seq", "__dict__", "__weakref__")
     saved = ()
     freed = False
-
-    def __init__(self):
-        self.fn = None
-        self.parents = ()
-        self.needs_input_grad = ()
-        self.seq = -1
 
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` for backward (read back as ``ctx.saved``)."""
@@ -66,7 +61,8 @@ class Context:
     @property
     def name(self):
         """The op's name (its class name unless the class sets ``name``)."""
-        return self.fn.name if self.fn is not None else "?"
+        fn = getattr(self, "fn", None)
+        return fn.name if fn is not None else "?"
 
     def release(self):
         """Drop everything forward saved (after a backward without retain_graph).
@@ -112,24 +108,26 @@ class Function:
         """
         ctx = Context()
         arrays = []
-        parents = []
-        needs = []
         requires = False
+        constants = False
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                parents.append(x)
                 if x._rg:
                     requires = True
-                    needs.append(True)
-                else:
-                    needs.append(False)
             else:
                 arrays.append(x)
-                parents.append(None)
-                needs.append(False)
-        record = requires and tape._state.enabled
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+                constants = True
+        record = requires and grad_enabled()
+        if record:
+            if constants:
+                parents = tuple([x if isinstance(x, Tensor) else None for x in inputs])
+                ctx.needs_input_grad = tuple([p is not None and p._rg for p in parents])
+            else:
+                parents = inputs
+                ctx.needs_input_grad = tuple([x._rg for x in inputs])
+        else:
+            ctx.needs_input_grad = (False,) * len(inputs)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
@@ -155,7 +153,7 @@ class Function:
                     f"{cls.name}: produced a {out.dtype} output from inputs that "
                     f"require grad; differentiable ops must return floating arrays")
             ctx.fn = cls
-            ctx.parents = tuple(parents)
+            ctx.parents = parents
             ctx.seq = _next_seq()
             t._rg = True
             t.grad_fn = ctx
@@ -167,5 +165,5 @@ class Function:
             if requires:        # made under no_grad from tensors that need grad:
                 t._cut = "no_grad"   # a cut point, drawn as such by minigrad.viz
             elif module_scope is not None:   # trace_modules(): a slice of a cut
-                module_scope.derive(t, parents)   # tensor is still a cut
+                module_scope.derive(t, inputs)    # tensor is still a cut
         return t

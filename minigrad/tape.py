@@ -6,18 +6,19 @@ the arrays it saved for backward and its parent tensors. The tape is therefore
 the graph reachable from an output through ``grad_fn.parents``. ``backward``
 orders that graph topologically (iteratively, so a chain of 100,000 ops needs
 no recursion), walks it once in reverse, and accumulates gradients.
+
+Grad mode lives in a ``contextvars.ContextVar``: every thread (and every
+asyncio task) has its own, starting enabled, and reading it is the cheapest
+per-thread lookup Python offers (it is read once per op).
 """
-import threading
+import contextvars
+import functools
 from heapq import heappop, heappush
 
 import numpy as np
 
-
-class _State(threading.local):
-    enabled = True      # each thread starts with grad mode on
-
-
-_state = _State()
+_grad_enabled = contextvars.ContextVar("minigrad_grad_enabled", default=True)
+grad_enabled = _grad_enabled.get      # the per-op check (a C call, no Python frame)
 
 # Optional observer called as observer(node, out_grad, parent_grads) during a
 # reverse pass (used by minigrad.viz to record the gradient that flowed along
@@ -27,11 +28,12 @@ observers = []
 
 def is_grad_enabled():
     """True when ops record nodes on the tape (per thread)."""
-    return _state.enabled
+    return _grad_enabled.get()
 
 
 def set_grad_enabled(mode):
-    _state.enabled = bool(mode)
+    """Turn recording on or off for the current thread (prefer ``no_grad()``)."""
+    _grad_enabled.set(bool(mode))
 
 
 class _GradMode:
@@ -39,15 +41,14 @@ class _GradMode:
     mode = True
 
     def __enter__(self):
-        self._prev = is_grad_enabled()
-        _state.enabled = self.mode
+        self._prev = _grad_enabled.get()
+        _grad_enabled.set(self.mode)
 
     def __exit__(self, *exc):
-        _state.enabled = self._prev
+        _grad_enabled.set(self._prev)
         return False
 
     def __call__(self, func):
-        import functools
         cls = type(self)
 
         @functools.wraps(func)
