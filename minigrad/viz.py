@@ -673,7 +673,8 @@ def _collect_norms(nodes, edges, rep, dmap, dedges):
         norms[key] = max(vals) if vals else None
     leaf_norms = {}
     for d in dmap.values():
-        if d.kind in ("param", "input") and d.members[0].tensor.grad is not None:
+        if (d.kind in ("param", "input") and len(d.members) == 1
+                and d.members[0].tensor.grad is not None):
             leaf_norms[d.id] = _norm(d.members[0].tensor.grad)
     note = "not recorded: run backward() in record_grad_norms()" if missing else None
     return norms, leaf_norms, note
