@@ -25,28 +25,34 @@ def _dt(dtype):
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
+    """A tensor of zeros of ``shape`` (``zeros(2, 3)`` or ``zeros((2, 3))``), default dtype."""
     return _leaf(np.zeros(_shape(shape), _dt(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
+    """A tensor of ones of ``shape``, default dtype."""
     return _leaf(np.ones(_shape(shape), _dt(dtype)), requires_grad)
 
 
 def empty(*shape, dtype=None, requires_grad=False):
+    """An uninitialised tensor of ``shape``, default dtype."""
     return _leaf(np.empty(_shape(shape), _dt(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
+    """A tensor of ``shape`` (an int or a tuple) filled with ``fill_value``."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return _leaf(np.full(shape, fill_value, _dt(dtype)), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
+    """Zeros with the shape (and, unless given, the dtype) of a tensor or array."""
     data = t.data if isinstance(t, Tensor) else np.asarray(t)
     return _leaf(np.zeros_like(data, dtype=dtype), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
+    """Ones with the shape (and, unless given, the dtype) of a tensor or array."""
     data = t.data if isinstance(t, Tensor) else np.asarray(t)
     return _leaf(np.ones_like(data, dtype=dtype), requires_grad)
 
@@ -61,6 +67,7 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
+    """The ``(n, m)`` identity matrix (``m`` defaults to ``n``), default dtype."""
     return _leaf(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 

@@ -32,6 +32,11 @@ def _as_array(data, dtype=None, copy=False, where="tensor"):
 class Tensor:
     """A multi-dimensional array that can record the ops applied to it.
 
+    ``data``: the ``np.ndarray``; ``grad``: the accumulated dL/dself (an array
+    of ``data``'s shape and dtype, or None); ``grad_fn``: the tape node of the
+    op that made it (None for leaves); ``requires_grad``. Make tensors with
+    :func:`minigrad.tensor` or the factories rather than calling the class.
+
     >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad
@@ -70,6 +75,10 @@ class Tensor:
     # ---------------------------------------------------------------- flags
     @property
     def requires_grad(self):
+        """Whether ops on this tensor are recorded so gradients can reach it.
+
+        Only floating tensors may require grad; it can be switched off only
+        on a leaf (use ``detach()`` otherwise)."""
         return self._rg
 
     @requires_grad.setter
@@ -90,42 +99,56 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True for tensors not made by a recorded op (``grad_fn`` is None)."""
         return self.grad_fn is None
 
     # ------------------------------------------------------------ properties
     @property
     def shape(self):
+        """The array's shape (a tuple)."""
         return self.data.shape
 
     @property
     def ndim(self):
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self):
+        """The NumPy dtype of the data (``mg.float32``, ``mg.float64``, ...)."""
         return self.data.dtype
 
     @property
     def size(self):
+        """The number of elements (as ``np.ndarray.size``)."""
         return self.data.size
 
     def numel(self):
+        """The number of elements."""
         return self.data.size
 
     def __len__(self):
         return len(self.data)
+
+    def __iter__(self):
+        """Iterate over the first axis (each item a differentiable ``self[i]``)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
     def numpy(self):
         """The underlying array (shared, not copied)."""
         return self.data
 
     def item(self):
+        """The single element as a Python number (ValueError unless there is one)."""
         if self.data.size != 1:
             raise ValueError(f"item(): expected a tensor with one element, "
                              f"got shape {self.data.shape}")
         return self.data.item()
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def __float__(self):

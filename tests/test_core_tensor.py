@@ -215,3 +215,13 @@ def test_numpy_arrays_on_the_left_defer_to_tensors():
     assert isinstance(y, mg.Tensor)
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [3.0, 4.0])
+
+
+def test_iteration_yields_differentiable_rows():
+    x = mg.tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 3 and all(r.shape == (2,) for r in rows)
+    (rows[0] * 2 + rows[2]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(TypeError, match="0-d"):
+        iter(mg.tensor(1.0))

@@ -72,34 +72,58 @@ def astype(x, dtype):
 
 # ------------------------------------------------------------- reductions
 def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum over ``axis`` (None: all; an int or a tuple), like ``np.sum``.
+
+    y = sum_i x_i over the reduced axes; dy/dx_i = 1, so the gradient is
+    spread back over them. Shape: x's with the reduced axes removed (kept as
+    size 1 with ``keepdims``).
+
+    >>> mg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    tensor([4., 6.])
+    """
     return Sum.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis``: y = (1/n) sum_i x_i with n the number of elements reduced;
+    dy/dx_i = 1/n. Shapes as :func:`sum`."""
     return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
+    """Variance over ``axis``: y = sum_i (x_i - mean)^2 / (n - ddof), as ``np.var``
+    (``ddof=0`` biased, 1 unbiased); dy/dx_i = 2 (x_i - mean) / (n - ddof).
+    Shapes as :func:`sum`."""
     return Var.apply(x, axis=_axis(axis), ddof=ddof, keepdims=keepdims)
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
+    """Standard deviation over ``axis``: y = sqrt(var(x, axis, ddof));
+    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`."""
     return Std.apply(x, axis=_axis(axis), ddof=ddof, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Maximum over ``axis``; the gradient goes to the maximal elements (shared
+    equally between ties). Shapes as :func:`sum`."""
     return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
+    """Minimum over ``axis``; the gradient goes to the minimal elements (shared
+    equally between ties). Shapes as :func:`sum`."""
     return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def softmax(x, axis=-1):
+    """y_i = exp(x_i - m) / sum_j exp(x_j - m) along ``axis`` (m = max, so it never
+    overflows); dL/dx = y * (g - sum(g * y)). Same shape as x."""
     return Softmax.apply(x, axis=axis)
 
 
 def log_softmax(x, axis=-1):
+    """y_i = x_i - m - log sum_j exp(x_j - m) along ``axis`` (m = max: finite for
+    inputs of +-1000); dL/dx = g - softmax(x) sum(g). Same shape as x."""
     return LogSoftmax.apply(x, axis=axis)
 
 
@@ -115,6 +139,8 @@ def _shape_args(shape):
 
 
 def reshape(x, *shape):
+    """The same elements in a new shape (``x.reshape(2, -1)`` or ``x.reshape((2, -1))``);
+    the gradient is reshaped back."""
     return Reshape.apply(x, shape=_shape_args(shape))
 
 
@@ -125,6 +151,7 @@ def transpose(x, *axes):
 
 
 def swapaxes(x, axis1, axis2):
+    """Exchange two axes (a :func:`transpose`)."""
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return Transpose.apply(x, axes=tuple(axes))
@@ -168,14 +195,21 @@ def expand(x, *shape):
 
 
 def concatenate(tensors, axis=0):
+    """Join tensors along an existing ``axis`` (shapes equal elsewhere), like
+    ``np.concatenate``; the gradient is split back at the same boundaries."""
     return Concatenate.apply(*tensors, axis=axis)
 
 
 def stack(tensors, axis=0):
+    """Join equally shaped tensors along a new ``axis``, like ``np.stack``; each
+    gets its slice of the gradient back."""
     return Stack.apply(*tensors, axis=axis)
 
 
 def getitem(x, index):
+    """``x[index]`` with NumPy's basic and advanced indexing (ints, slices, None,
+    Ellipsis, integer/boolean arrays or tensors). The gradient is scattered back
+    into zeros of x's shape, accumulating where an index repeats (``np.add.at``)."""
     return GetItem.apply(x, _plain_index(index))
 
 
@@ -226,7 +260,7 @@ def _install():
     for name, f in methods.items():
         setattr(T, name, f)
     T.pow = pow
-    T.T = property(lambda self: transpose(self))
+    T.T = property(lambda self: transpose(self), doc="The transpose: axes reversed.")
     T.__abs__ = abs
 
 

@@ -17,6 +17,8 @@ def _is_basic(index):
 
 
 class GetItem(Function):
+    """y = x[index]; dL/dx = zeros of x's shape with dL/dy added at ``index``."""
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.saved = (x.shape, x.dtype, index)

@@ -129,10 +129,12 @@ class _Extreme(Function):
 
 
 class Max(_Extreme):
+    """Maximum over ``axis`` (``np.max``); ties share the gradient equally."""
     reduce = staticmethod(np.max)
 
 
 class Min(_Extreme):
+    """Minimum over ``axis`` (``np.min``); ties share the gradient equally."""
     reduce = staticmethod(np.min)
 
 

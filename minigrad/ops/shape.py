@@ -9,6 +9,8 @@ from ..function import Function
 
 
 class Reshape(Function):
+    """The same elements in ``shape``; the gradient is reshaped back to x's shape."""
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.saved = x.shape
