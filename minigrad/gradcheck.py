@@ -21,10 +21,10 @@ class GradcheckError(AssertionError):
 
 
 def _as_f64(x):
-    if isinstance(x, Tensor):
-        if x.dtype.kind == "f":
-            return Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
-        return x
+    """A float64, C-contiguous copy of a floating tensor (perturbed in place below)."""
+    if isinstance(x, Tensor) and x.dtype.kind == "f":
+        return Tensor(np.array(x.data, dtype=np.float64, order="C"),
+                      requires_grad=x.requires_grad)
     return x
 
 

@@ -87,16 +87,22 @@ class Inputs:
 
 
 def _fill(draw, shapes_, value_kw, joint_distinct=False):
-    """Arrays of the given shapes; ``joint_distinct``: all values of all arrays distinct."""
+    """Arrays of the given shapes; ``joint_distinct``: all values of all arrays distinct.
+
+    Some arrays of 2+ axes come in Fortran order, so ops also meet
+    non-C-contiguous data (``mg.tensor`` keeps the layout it is given).
+    """
     if not joint_distinct:
-        return [draw(arrays(s, **value_kw)) for s in shapes_]
-    sizes = [int(np.prod(s)) for s in shapes_]
-    flat = draw(arrays((sum(sizes),), distinct=True, **value_kw))
-    out, i = [], 0
-    for s, n in zip(shapes_, sizes):
-        out.append(flat[i:i + n].reshape(s))
-        i += n
-    return out
+        out = [draw(arrays(s, **value_kw)) for s in shapes_]
+    else:
+        sizes = [int(np.prod(s)) for s in shapes_]
+        flat = draw(arrays((sum(sizes),), distinct=True, **value_kw))
+        out, i = [], 0
+        for s, n in zip(shapes_, sizes):
+            out.append(flat[i:i + n].reshape(s))
+            i += n
+    return [np.asfortranarray(a) if a.ndim >= 2 and draw(st.booleans()) else a
+            for a in out]
 
 
 @st.composite

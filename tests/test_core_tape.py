@@ -369,3 +369,10 @@ def test_custom_function_arbitrary_ctx_attributes_are_released():
     node = y.grad_fn
     y.backward()
     assert not hasattr(node, "big") and node.freed
+
+
+def test_gradcheck_handles_non_contiguous_inputs():
+    """Regression: a transposed (Fortran-ordered) input used to be perturbed on a copy."""
+    x = mg.tensor(np.random.default_rng(0).standard_normal((3, 2)).T, requires_grad=True)
+    assert not x.data.flags["C_CONTIGUOUS"]
+    assert mg.gradcheck(lambda t: t.exp() * t, [x])
