@@ -228,7 +228,10 @@ def permutations(draw):
     """An array and an axis permutation for ``transpose``."""
     shape = draw(shapes(min_dims=1, max_dims=4, max_side=3))
     (x,) = _fill(draw, [shape], {})
-    return Inputs([x], dict(axes=tuple(draw(st.permutations(range(len(shape)))))))
+    perm = draw(st.permutations(range(len(shape))))
+    # NumPy also accepts negative axes: give some as a - ndim
+    return Inputs([x], dict(axes=tuple(a - len(shape) if draw(st.booleans()) else a
+                                       for a in perm)))
 
 
 @st.composite

@@ -26,6 +26,8 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, axes=None):
+        if axes is not None:
+            axes = tuple(a + x.ndim if a < 0 else a for a in axes)   # argsort: no negatives
         ctx.saved = axes
         return np.transpose(x, axes)
 
