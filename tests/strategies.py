@@ -150,15 +150,17 @@ def reduction(draw, min_side=1, max_side=3, distinct=False, ddof=False, int_axis
 def matmul_operands(draw, max_side=3):
     """Two arrays ``np.matmul`` accepts: 1-D, 2-D and broadcast batch operands."""
     n, k, m = (draw(st.integers(1, max_side)) for _ in range(3))
-    kind = draw(st.sampled_from(["mm", "vm", "mv", "vv", "batch", "broadcast-batch"]))
-    a_shape, b_shape = {
-        "mm": ((n, k), (k, m)),
-        "vm": ((k,), (k, m)),
-        "mv": ((n, k), (k,)),
-        "vv": ((k,), (k,)),
-        "batch": ((2, n, k), (k, m)),
-        "broadcast-batch": ((2, 1, n, k), (3, k, m)),
-    }[kind]
+    a_shape, b_shape = draw(st.sampled_from([
+        ((n, k), (k, m)),                   # matrix @ matrix
+        ((k,), (k, m)),                     # vector @ matrix
+        ((n, k), (k,)),                     # matrix @ vector
+        ((k,), (k,)),                       # inner product
+        ((2, n, k), (k, m)),                # batch @ matrix
+        ((n, k), (2, k, m)),                # matrix @ batch
+        ((2, n, k), (k,)),                  # batch @ vector
+        ((k,), (2, k, m)),                  # vector @ batch
+        ((2, 1, n, k), (3, k, m)),          # broadcast batch axes
+    ]))
     return Inputs(_fill(draw, [a_shape, b_shape], {}))
 
 
