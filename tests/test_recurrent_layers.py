@@ -382,3 +382,30 @@ def test_recurrent_op_rejects_an_unknown_cell():
     with pytest.raises(ValueError, match="unknown cell 'lstmx'"):
         recurrent(mg.zeros(2, 1, 1), None, None, mg.zeros(4, 1), mg.zeros(4, 1), None, None,
                   cell="lstmx")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=["numba", "numpy"])
+def test_results_survive_later_calls(path):
+    """Buffers are recycled between calls: nothing a caller still holds may be overwritten."""
+    layer = make("LSTM", 3, 4)
+    rng = np.random.default_rng(7)
+    with numba_path(path):
+        x1 = mg.tensor(rng.standard_normal((5, 2, 3)), requires_grad=True)
+        out1, (h1, c1) = layer(x1)
+        kept = [out1.data[1:], h1.data, c1.data]      # views, not copies
+        copies = [k.copy() for k in kept]
+        (out1 * out1).sum().backward()
+        g1 = x1.grad.copy()
+        for _ in range(3):
+            out, _ = layer(mg.tensor(rng.standard_normal((5, 2, 3)), requires_grad=True))
+            (out * 3).sum().backward()
+        for k, c in zip(kept, copies):
+            np.testing.assert_array_equal(k, c)
+        np.testing.assert_array_equal(x1.grad, g1)
+        # and the graph of the first call can still be differentiated again
+        out2, _ = layer(x1)
+        (out2 * out2).sum().backward(retain_graph=True)
+        g2 = x1.grad.copy()
+        layer(mg.tensor(rng.standard_normal((5, 2, 3))))
+        (out2 * out2).sum().backward()
+        np.testing.assert_allclose(x1.grad - g2, g2 - g1, rtol=1e-12)

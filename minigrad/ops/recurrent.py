@@ -43,6 +43,9 @@ newest state (without the product through W_hh, passed as dRec) and is
 overwritten with the gradient w.r.t. the previous state; dGh (T*B, G*H) gets
 the gradient w.r.t. W_hh h + b_hh and dGi (GRU only) w.r.t. W_ih x + b_ih.
 """
+import sys
+import threading
+
 import numpy as np
 
 from .. import config
@@ -164,6 +167,45 @@ def _steps(cell, use_numba):
     return _numpy_steps(cell)
 
 
+# --------------------------------------------------------------- workspace
+class _Workspace:
+    """Recycles the big per-sequence buffers (XP, S, Wk, dG, the packed output).
+
+    A fresh multi-megabyte ``np.empty`` is fresh memory from the OS: every
+    4 KiB page costs a page fault and zeroing on first touch (about 2,000
+    faults, some 10% of an LSTM chunk at H = 128). ``empty`` hands out a view
+    of a pooled buffer. Every view, and every view of a view, refers to the
+    buffer (``.base``), so a buffer whose reference count is back to the pool's
+    own reference is free; none is reused while any array still uses it. At
+    most ``keep`` buffers per (shape, dtype) and ``max_keys`` shapes are kept.
+    """
+
+    def __init__(self, keep=4, max_keys=16):
+        self.keep, self.max_keys = keep, max_keys
+        self._bufs = {}
+        self._lock = threading.Lock()
+        probe = [np.empty(1)]
+        self._free_refs = sys.getrefcount(probe[0])   # held by the pool list only
+
+    def empty(self, shape, dtype):
+        key = (tuple(shape), np.dtype(dtype))
+        with self._lock:
+            bufs = self._bufs.pop(key, [])
+            self._bufs[key] = bufs                        # most recently used last
+            while len(self._bufs) > self.max_keys:
+                del self._bufs[next(iter(self._bufs))]
+            for i in range(len(bufs)):
+                if sys.getrefcount(bufs[i]) <= self._free_refs:
+                    return bufs[i][...]
+            buf = np.empty(key[0], key[1])
+            if len(bufs) < self.keep:
+                bufs.append(buf)
+            return buf[...]
+
+
+_workspace = _Workspace()
+
+
 # --------------------------------------------------------------- the op
 class Recurrent(Function):
     """One (layer, direction) of an RNN/LSTM/GRU over a whole sequence; see the module doc.
@@ -187,14 +229,15 @@ class Recurrent(Function):
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
         w_hhT = np.ascontiguousarray(w_hh.T)          # (H, G*H): h W_hh^T as a plain product
-        XP = np.dot(X2, w_ih.T)                       # (T*B, G*H), all steps at once
+        ws = _workspace.empty
+        XP = np.dot(X2, w_ih.T, out=ws((T * B, GH), dt))   # (T*B, G*H), all steps at once
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
             bias[0] = b_ih
         if b_hh is not None:
             bias[1] = b_hh
-        S = np.empty((nS, (T + 1) * B, H), dt)
-        Wk = np.empty((T * B, nW * H) if nW else (1, 1), dt)
+        S = ws((nS, (T + 1) * B, H), dt)
+        Wk = ws((T * B, nW * H), dt) if nW else np.empty((1, 1), dt)
         rev = 1 if reverse else 0
         first = rev * T * B                           # block holding the initial state
         S[0, first:first + B] = 0 if h0 is None else h0
@@ -207,7 +250,7 @@ class Recurrent(Function):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
             np.dot(Sh[prow:prow + B], w_hhT, out=R)   # recurrent product (B, G*H)
             step(row, prow, nrow)                     # fused gate pass
-        out = np.empty((T + nS, B, H), dt)
+        out = ws((T + nS, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
         last = (1 - rev) * T * B                      # block holding the final state
         out[T:] = S[:, last:last + B]
@@ -225,8 +268,9 @@ class Recurrent(Function):
         dOut = g[:T].reshape(T * B, H)
         dS = g[T:].copy()                             # (nS, B, H): dL/dh_n (, dL/dc_n)
         dRec = np.zeros((B, H), dt)
-        dGh = np.empty((T * B, G * H), dt)
-        dGi = np.empty((T * B, G * H), dt) if cell == "gru" else np.empty((1, 1), dt)
+        ws = _workspace.empty
+        dGh = ws((T * B, G * H), dt)
+        dGi = ws((T * B, G * H), dt) if cell == "gru" else np.empty((1, 1), dt)
         step = _steps(cell, config.use_numba)[1](dOut, S, Wk, dS, dRec, dGh, dGi)
         for t in (range(T) if rev else range(T - 1, -1, -1)):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
