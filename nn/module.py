@@ -243,67 +243,90 @@ class Module:
         return self.to(np.float64)
 
     # ----------------------------------------------------------- state dict
-    def _state_items(self):
-        """(key, owner module, local name, kind) for every parameter and buffer, once each."""
-        seen = set()
-        for mp, m in self.named_modules():
-            for name, p in m._parameters.items():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{mp}.{name}" if mp else name), m, name, "param"
-            for name, b in m._buffers.items():
-                if b is not None:
-                    yield (f"{mp}.{name}" if mp else name), m, name, "buffer"
+    def _state_paths(self, prefix="", active=None):
+        """(key, owner, local name, kind) along every path, a shared object under each path."""
+        active = set() if active is None else active
+        if id(self) in active:          # a module inside itself: stop the cycle
+            return
+        active.add(id(self))
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, self, name, "param"
+        for name, b in self._buffers.items():
+            if b is not None:
+                yield prefix + name, self, name, "buffer"
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m._state_paths(f"{prefix}{name}.", active)
+        active.discard(id(self))
+
+    def _state_groups(self):
+        """{first key: (owner, name, kind, [every key naming the same object])}, in order.
+
+        A Parameter shared or tied between modules (or a module used twice) is
+        one entry, saved under its first name; PyTorch saves it under each name,
+        so ``load_state_dict`` accepts the other names as aliases.
+        """
+        groups, first = OrderedDict(), {}
+        for key, m, name, kind in self._state_paths():
+            obj = id(m._parameters[name]) if kind == "param" else (id(m), name)
+            if obj not in first:
+                first[obj] = key
+                groups[key] = (m, name, kind, [key])
+            else:
+                groups[first[obj]][3].append(key)
+        return groups
 
     def state_dict(self):
-        """name -> np.ndarray (a copy) for every parameter and buffer."""
+        """name -> np.ndarray (a copy) for every parameter and buffer, each object once."""
         out = OrderedDict()
-        for key, m, name, kind in self._state_items():
+        for key, (m, name, kind, _) in self._state_groups().items():
             v = m._parameters[name].data if kind == "param" else m._buffers[name]
             out[key] = np.array(v, copy=True)
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays from ``state_dict`` into parameters and buffers.
+        """Copy arrays from ``state_dict`` into parameters and buffers (in place).
 
         Every key and shape is checked before anything is written, so a failed
         load leaves the module unchanged (``StateDictError``, both a
         ``RuntimeError`` and a ``ValueError``, naming every bad key). Mis-shaped
-        keys are errors even with ``strict=False``. Returns
-        ``(missing_keys, unexpected_keys)``.
+        keys are errors even with ``strict=False``. A shared Parameter may also
+        be given under its other names (as PyTorch saves it), which must then
+        agree. Returns ``(missing_keys, unexpected_keys)``.
         """
-        items = list(self._state_items())
-        own = {k for k, *_ in items}
-        given = set(state_dict)
-        missing = [k for k, *_ in items if k not in given]
-        unexpected = [k for k in state_dict if k not in own]
+        groups = self._state_groups()
+        known = {k for g in groups.values() for k in g[3]}
+        missing = [k for k, g in groups.items() if not any(a in state_dict for a in g[3])]
+        unexpected = [k for k in state_dict if k not in known]
         problems = []
         if strict and missing:
             problems.append(f"missing keys: {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys: {unexpected}")
         plan = []
-        for key, m, name, kind in items:
-            if key not in given:
-                continue
-            value = state_dict[key]
-            arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        for m, name, kind, keys in groups.values():
             cur = m._parameters[name].data if kind == "param" else m._buffers[name]
-            if arr.shape != cur.shape:
-                problems.append(f"'{key}': expected shape {cur.shape}, got {arr.shape}")
-                continue
-            if arr.dtype.kind not in "biuf":
-                problems.append(f"'{key}': expected a numeric array, got dtype {arr.dtype}")
-                continue
-            plan.append((m, name, kind, arr.astype(cur.dtype, copy=True)))
+            chosen = None
+            for key in (k for k in keys if k in state_dict):
+                value = state_dict[key]
+                arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+                if arr.shape != cur.shape:
+                    problems.append(f"'{key}': expected shape {cur.shape}, got {arr.shape}")
+                elif arr.dtype.kind not in "biuf":
+                    problems.append(f"'{key}': expected a numeric array, got dtype {arr.dtype}")
+                elif chosen is None:
+                    chosen = (key, arr)
+                elif not np.array_equal(arr, chosen[1]):
+                    problems.append(f"'{key}' and '{chosen[0]}' name the same shared tensor "
+                                    f"but hold different values")
+            if chosen is not None:
+                plan.append((cur, chosen[1]))
         if problems:
             raise StateDictError(f"{type(self).__name__}.load_state_dict: nothing loaded; "
                                  + "; ".join(problems))
-        for m, name, kind, arr in plan:
-            if kind == "param":
-                m._parameters[name].data = arr
-            else:
-                m._buffers[name] = arr
+        for cur, arr in plan:
+            np.copyto(cur, arr, casting="unsafe")
         return missing, unexpected
 
     # ----------------------------------------------------------------- repr

@@ -236,3 +236,20 @@ def test_repr_is_pytorch_like():
     assert "\n  (head): Sequential(\n    (0): Flatten" in repr(Net())
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
     assert repr(nn.Parameter(mg.zeros(1))).startswith("Parameter containing:")
+
+
+def test_shared_parameters_load_from_a_dict_that_names_them_twice():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    w, b = np.arange(4.0).reshape(2, 2), np.array([1.0, -1.0])
+    weight_array = shared.weight.data
+    # PyTorch's state_dict lists a shared module under each of its paths
+    model.load_state_dict({"0.weight": w, "0.bias": b, "2.weight": w, "2.bias": b})
+    np.testing.assert_array_equal(shared.weight.data, w)
+    assert shared.weight.data is weight_array                 # copied in place
+    missing, unexpected = model.load_state_dict({"2.weight": w + 1, "2.bias": b})
+    assert missing == [] and unexpected == []                 # an alias alone will do
+    np.testing.assert_array_equal(shared.weight.data, w + 1)
+    with pytest.raises(RuntimeError, match="'2.weight' and '0.weight' name the same"):
+        model.load_state_dict({"0.weight": w, "0.bias": b, "2.weight": w * 2, "2.bias": b})
+    np.testing.assert_array_equal(shared.weight.data, w + 1)  # unchanged by the failure
