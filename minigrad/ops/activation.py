@@ -39,15 +39,20 @@ def _pointwise(name, forward, vjp, doc):
                                     "backward": staticmethod(bwd), "__doc__": doc})
 
 
+def _erf_scalar(v):
+    return math.erf(v)
+
+
 _erf_kernel = []
 
 
 def _erf(x):
-    """The error function, elementwise (a Numba ufunc compiled on first use)."""
+    """The error function, elementwise: a Numba ufunc compiled (or loaded from
+    Numba's on-disk cache) on first use; NumPy has no erf of its own."""
     if not _erf_kernel:
         import numba
-        _erf_kernel.append(numba.vectorize(["float32(float32)", "float64(float64)"])(
-            lambda v: math.erf(v)))
+        _erf_kernel.append(numba.vectorize(["float32(float32)", "float64(float64)"],
+                                           cache=True)(_erf_scalar))
     return _erf_kernel[0](x)
 
 
