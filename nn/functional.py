@@ -169,6 +169,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     running buffers in place with the unbiased variance,
     ``running = (1 - momentum) running + momentum * batch``.
     Evaluation: ``(x - running_mean) / sqrt(running_var + eps)``. Then ``* weight + bias``.
+    x: ``(N, C, *)``; running_mean, running_var: ``np.ndarray (C,)`` (or None in
+    training, to keep no statistics); weight, bias: ``(C,)`` or None.
     """
     x = _tensor(x, "batch_norm")
     shape = _channel_shape(x)
@@ -184,6 +186,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     stats = []
     y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
     if running_mean is not None:
+        if momentum is None:
+            raise ValueError("batch_norm: momentum=None (a cumulative average) needs the "
+                             "layer's batch count; use nn.BatchNorm*d or pass a float")
         mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
         running_mean *= 1 - momentum
         running_mean += momentum * mean
