@@ -108,26 +108,19 @@ class Function:
         """
         ctx = Context()
         arrays = []
-        requires = False
-        constants = False
-        for x in inputs:
+        needs = []
+        parents = []
+        for x in inputs:            # one pass, no comprehensions (each costs a frame)
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                if x._rg:
-                    requires = True
+                needs.append(x._rg)
+                parents.append(x)
             else:
                 arrays.append(x)
-                constants = True
-        record = requires and grad_enabled()
-        if record:
-            if constants:
-                parents = tuple([x if isinstance(x, Tensor) else None for x in inputs])
-                ctx.needs_input_grad = tuple([p is not None and p._rg for p in parents])
-            else:
-                parents = inputs
-                ctx.needs_input_grad = tuple([x._rg for x in inputs])
-        else:
-            ctx.needs_input_grad = (False,) * len(inputs)
+                needs.append(False)
+                parents.append(None)
+        record = True in needs and grad_enabled()
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
@@ -153,7 +146,7 @@ class Function:
                     f"{cls.name}: produced a {out.dtype} output from inputs that "
                     f"require grad; differentiable ops must return floating arrays")
             ctx.fn = cls
-            ctx.parents = parents
+            ctx.parents = tuple(parents)
             ctx.seq = _next_seq()
             t._rg = True
             t.grad_fn = ctx
@@ -162,7 +155,7 @@ class Function:
         else:
             t._rg = False
             t.grad_fn = None
-            if requires:        # made under no_grad from tensors that need grad:
+            if True in needs:   # made under no_grad from tensors that need grad:
                 t._cut = "no_grad"   # a cut point, drawn as such by minigrad.viz
             elif module_scope is not None:   # trace_modules(): a slice of a cut
                 module_scope.derive(t, inputs)    # tensor is still a cut
