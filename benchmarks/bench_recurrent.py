@@ -289,8 +289,9 @@ def main():
         times = compare(kind, H, torch, x, y)
         base = f"PyTorch nn.{kind}" if torch is not None and kind == "LSTM" \
             else "hand-written NumPy"
-        _common.report(f"{kind} H={H}: ms per chunk, ratio to {base}",
-                       [(k, v * 1e-3) for k, v in times.items()], baseline=base)
+        print(f"\n{kind} H={H}: ms per chunk, and ratio to {base}")
+        for name, sec in times.items():
+            print(f"  {name:28s} {sec * 1e3:8.2f} ms  {sec / times[base]:6.2f}")
         row = {"case": f"{kind} H={H}", **{k: v for k, v in times.items()}}
         summary.append(row)
     print("\nsummary (ratios of best-round times, same run)")

@@ -283,8 +283,8 @@ class Recurrent(Function):
         dc0 = dS[1] if nS == 2 and need[2] else None
         dw_ih = np.dot(dGx.T, X2) if need[3] else None
         dw_hh = np.dot(dGh.T, Hprev) if need[4] else None
-        db_ih = dGx.sum(axis=0) if need[5] else None
         db_hh = dGh.sum(axis=0) if need[6] else None
+        db_ih = (db_hh if dGx is dGh and need[6] else dGx.sum(axis=0)) if need[5] else None
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
 
 
