@@ -18,6 +18,9 @@ import minigrad.nn.functional as F
 from minigrad import nn
 from strategies import arrays
 
+# half the profile's examples per gradient check (10 in CI, 150 with 'thorough')
+HALF = max(4, settings.default.max_examples // 2)
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -167,7 +170,7 @@ LAYERS = {
 
 @pytest.mark.parametrize("mode", ["train", "eval"])
 @pytest.mark.parametrize("name", list(LAYERS))
-@settings(max_examples=10)
+@settings(max_examples=HALF)
 @given(data=st.data())
 def test_layer_gradcheck(name, mode, data):
     mg.set_default_dtype(mg.float64)
@@ -211,7 +214,7 @@ def pool_reference(x, k, s, pad, reduce):
     return y
 
 
-@settings(max_examples=15)
+@settings(max_examples=HALF + 5)
 @given(st.data())
 def test_conv2d_matches_direct_sum(data):
     mg.set_default_dtype(mg.float64)
@@ -222,7 +225,7 @@ def test_conv2d_matches_direct_sum(data):
 
 
 @pytest.mark.parametrize("cls,reduce", [(nn.MaxPool2d, np.max), (nn.AvgPool2d, np.mean)])
-@settings(max_examples=15)
+@settings(max_examples=HALF + 5)
 @given(data=st.data())
 def test_pool_matches_loops(cls, reduce, data):
     pool, x = data.draw(pool_case(cls))
