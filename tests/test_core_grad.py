@@ -198,7 +198,7 @@ def test_every_public_op_is_declared():
            "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clip", "sum", "mean", "var",
            "std", "max", "min", "softmax", "log_softmax", "reshape", "transpose", "flatten",
            "squeeze", "unsqueeze", "expand", "concatenate", "stack", "getitem"]
-    declared = " ".join(c.name for c in CASES)
+    declared = {c.name.split(".")[-1].split("-")[0] for c in CASES}
     missing = [n for n in api if n not in declared]
     assert not missing, f"ops without a gradient declaration: {missing}"
 
