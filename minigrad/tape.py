@@ -96,34 +96,6 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def toposort(roots):
-    """Tensors reachable from ``roots`` through recorded nodes, inputs before outputs.
-
-    Iterative depth-first post-order, so depth is limited by memory only.
-    Only tensors that require grad are visited. (The reverse pass itself does
-    not need it -- it orders nodes by creation number -- but pictures and
-    tools that walk the graph do.)
-    """
-    order = []
-    visited = set()
-    stack = [(r, False) for r in roots]
-    while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        stack.append((t, True))
-        fn = t.grad_fn
-        if fn is not None:
-            for p in fn.parents:
-                if p is not None and p._rg and id(p) not in visited:
-                    stack.append((p, False))
-    return order
-
-
 def _freed_error(fn):
     return RuntimeError(
         f"Trying to backward through the graph a second time (node "
