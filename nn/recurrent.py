@@ -275,13 +275,14 @@ class _RecurrentLayer(Module):
             outs = []
             for d in range(D):
                 j = k * D + d
-                packed = recurrent(inp, None if h0 is None else h0[j],
-                                   None if c0 is None else c0[j], *self._weights(k, d),
-                                   cell=cell, reverse=bool(d))
-                outs.append(packed[:T])
-                hn.append(packed[T])
-                if self.kind == "lstm":
-                    cn.append(packed[T + 1])
+                y = recurrent(inp, None if h0 is None else h0[j],
+                              None if c0 is None else c0[j], *self._weights(k, d),
+                              cell=cell, reverse=bool(d))
+                if self.kind == "lstm":               # y = [h_1..h_T, c_n]
+                    cn.append(y[T])
+                    y = y[:T]
+                outs.append(y)
+                hn.append(y[0] if d else y[T - 1])    # the last step processed
             inp = outs[0] if D == 1 else mg.concatenate(outs, axis=2)
             if self.dropout and self.training and k < self.num_layers - 1:
                 keep = get_rng().random(inp.shape) >= self.dropout

@@ -2,10 +2,11 @@
 
 ``Recurrent.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=..., reverse=...)``
 runs an RNN (``'rnn_tanh'``, ``'rnn_relu'``), LSTM (``'lstm'``) or GRU
-(``'gru'``) over ``x`` of shape (T, B, I) and returns one packed array of shape
-(T + S, B, H): rows ``0..T-1`` are the outputs h_t, row ``T`` is h_n and, for
-the LSTM (S = 2), row ``T + 1`` is c_n. The layer slices it with cheap indexing
-ops; a slice that no loss depends on costs nothing in backward.
+(``'gru'``) over ``x`` of shape (T, B, I) and returns the outputs h_t as one
+array of shape (T, B, H); for the LSTM it returns (T + 1, B, H) with c_n packed
+as row ``T``. h_n is the output at the last step processed (row T-1, or row 0
+when reversed). The layer takes these apart with cheap indexing ops; a part no
+loss depends on costs nothing in backward.
 
 Gate layout is PyTorch's (G gates of H columns each: LSTM ``i, f, g, o``, GRU
 ``r, z, n``, RNN one). Internally every per-sequence array is batch-major,
@@ -213,8 +214,9 @@ class Recurrent(Function):
     Inputs: x (T, B, I), h0 (B, H) or None, c0 (B, H) or None (LSTM only),
     w_ih (G*H, I), w_hh (G*H, H), b_ih (G*H,) or None, b_hh (G*H,) or None.
     Keywords: ``cell`` (``'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'``),
-    ``reverse`` (run from t = T-1 down to 0). Output: (T + S, B, H) packed as
-    [h_1..h_T, h_n(, c_n)], computed in w_ih's dtype.
+    ``reverse`` (run from t = T-1 down to 0). Output: (T, B, H) holding
+    h_1..h_T, or for the LSTM (T + 1, B, H) holding [h_1..h_T, c_n]; computed
+    in w_ih's dtype.
     """
 
     @staticmethod
@@ -250,10 +252,11 @@ class Recurrent(Function):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
             np.dot(Sh[prow:prow + B], w_hhT, out=R)   # recurrent product (B, G*H)
             step(row, prow, nrow)                     # fused gate pass
-        out = ws((T + nS, B, H), dt)
+        out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
-        last = (1 - rev) * T * B                      # block holding the final state
-        out[T:] = S[:, last:last + B]
+        if nS == 2:
+            last = (1 - rev) * T * B                  # block holding the final state
+            out[T] = S[1, last:last + B]
         ctx.saved = (X2, w_ih, w_hh, S, Wk)
         ctx.shape = (T, B, I, H, G, nS, rev, cell)
         return out
@@ -266,7 +269,8 @@ class Recurrent(Function):
         dt = w_hh.dtype
         g = np.ascontiguousarray(g, dtype=dt)
         dOut = g[:T].reshape(T * B, H)
-        dS = g[T:].copy()                             # (nS, B, H): dL/dh_n (, dL/dc_n)
+        dS = np.zeros((nS, B, H), dt)                 # dL/dh_n is in dOut; dL/dc_n:
+        dS[1:] = g[T:]
         dRec = np.zeros((B, H), dt)
         ws = _workspace.empty
         dGh = ws((T * B, G * H), dt)
@@ -289,7 +293,7 @@ class Recurrent(Function):
 
 
 def recurrent(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False):
-    """Functional form of :class:`Recurrent` (returns the packed tensor)."""
+    """Functional form of :class:`Recurrent` (returns its output tensor)."""
     if cell not in CELLS:
         raise ValueError(f"recurrent: unknown cell '{cell}', expected one of {sorted(CELLS)}")
     return Recurrent.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=reverse)
