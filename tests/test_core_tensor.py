@@ -186,6 +186,7 @@ def test_accessors():
     x = mg.tensor([[1.0, 2.0, 3.0]])
     assert x.shape == (1, 3) and x.ndim == 2 and x.numel() == 3 and len(x) == 1
     assert x.T.shape == (3, 1)
+    assert +x is x
     assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.data
     assert mg.tensor([2.5]).item() == 2.5 and isinstance(mg.tensor([2.5]).item(), float)
     assert x.grad is None and x.grad_fn is None and x.is_leaf

@@ -247,6 +247,7 @@ def _install():
     T.__pow__, T.__rpow__ = pow, _swap(pow)
     T.__matmul__, T.__rmatmul__ = matmul, _swap(matmul)
     T.__neg__ = neg
+    T.__pos__ = lambda self: self
     T.__getitem__ = getitem
     for name, uf in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
                      ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:
