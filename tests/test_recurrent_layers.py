@@ -409,3 +409,16 @@ def test_results_survive_later_calls(path):
         layer(mg.tensor(rng.standard_normal((5, 2, 3))))
         (out2 * out2).sum().backward()
         np.testing.assert_allclose(x1.grad - g2, g2 - g1, rtol=1e-12)
+
+
+def test_recurrent_op_checks_shapes():
+    from minigrad.ops.recurrent import recurrent
+    x = mg.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"expected w_ih of shape \(20, 4\), got \(20, 3\)"):
+        recurrent(x, None, None, mg.zeros(20, 3), mg.zeros(20, 5), None, None, cell="lstm")
+    with pytest.raises(ValueError, match=r"expected h0 of shape \(3, 5\), got \(2, 5\)"):
+        recurrent(x, mg.zeros(2, 5), None, mg.zeros(15, 4), mg.zeros(15, 5), None, None,
+                  cell="gru")
+    with pytest.raises(ValueError, match=r"expected x of shape \(T, B, I\)"):
+        recurrent(mg.zeros(3, 4), None, None, mg.zeros(5, 4), mg.zeros(5, 5), None, None,
+                  cell="rnn_tanh")

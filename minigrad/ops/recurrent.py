@@ -296,4 +296,17 @@ def recurrent(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False):
     """Functional form of :class:`Recurrent` (returns its output tensor)."""
     if cell not in CELLS:
         raise ValueError(f"recurrent: unknown cell '{cell}', expected one of {sorted(CELLS)}")
+    G = CELLS[cell][0]
+    if x.ndim != 3:
+        raise ValueError(f"recurrent: expected x of shape (T, B, I), got {x.shape}")
+    T, B, I = x.shape
+    H = w_hh.shape[-1]
+    want = {"w_ih": (w_ih, (G * H, I)), "w_hh": (w_hh, (G * H, H)), "h0": (h0, (B, H)),
+            "c0": (c0, (B, H)), "b_ih": (b_ih, (G * H,)), "b_hh": (b_hh, (G * H,))}
+    for name, (t, shape) in want.items():
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"recurrent ({cell}): expected {name} of shape {shape}, "
+                             f"got {tuple(t.shape)}")
+    if c0 is not None and cell != "lstm":
+        raise ValueError(f"recurrent: c0 is only used by the LSTM, not by '{cell}'")
     return Recurrent.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=reverse)
