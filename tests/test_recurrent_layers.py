@@ -134,7 +134,7 @@ dims = dict(T=st.integers(1, 5), B=st.integers(1, 4), I=st.integers(1, 4),
 
 
 @pytest.mark.parametrize("kind", KINDS + ["RNN_relu"])
-@settings(max_examples=25)
+@settings(max_examples=40)
 @given(**dims)
 def test_layer_equals_cell_composition_on_both_paths(kind, T, B, I, H, L, bi, batch_first,
                                                      with_state, seed):
@@ -181,7 +181,7 @@ def functional(layer):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path", PATHS, ids=["numba", "numpy"])
-@settings(max_examples=12)
+@settings(max_examples=20)
 @given(T=st.integers(1, 3), B=st.integers(1, 2), I=st.integers(1, 2), H=st.integers(1, 2),
        L=st.integers(1, 2), bi=st.booleans(), with_state=st.booleans(),
        seed=st.integers(0, 2**31))
