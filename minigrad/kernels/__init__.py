@@ -52,9 +52,19 @@ def steps(cell):
     base = "rnn" if cell.startswith("rnn") else cell
     extra = (cell == "rnn_relu",) if base == "rnn" else ()
 
+    G, nS, nW = {"lstm": (4, 2, 5), "gru": (3, 1, 4), "rnn": (1, 1, 0)}[base]
+
+    def _check(ok, what):
+        if not ok:   # the kernels do not bounds-check: refuse a layout they would overrun
+            raise ValueError(f"recurrent kernel ({cell}): inconsistent {what}")
+
     def bind_forward(XP, R, bias, S, Wk):
         k = _kernel(base + "_forward", XP.dtype)
-        B, H = R.shape[0], S.shape[2]
+        B, H = R.shape[1], S.shape[2]
+        TB = XP.shape[0]
+        _check(R.shape == (G, B, H) and XP.shape == (TB, G * H) and bias.shape == (2, G * H)
+               and S.shape == (nS, TB + B, H) and (not nW or Wk.shape == (TB, nW * H))
+               and len({a.dtype for a in (XP, R, bias, S, Wk)}) == 1, "forward arrays")
         if base != "gru":                    # only the GRU needs b_hn apart
             bias = bias.sum(axis=0)
         a = (_flat(XP), _flat(R), _flat(bias), _flat(S), _flat(Wk), H, B, S[0].size)
@@ -66,6 +76,12 @@ def steps(cell):
     def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
         k = _kernel(base + "_backward", dOut.dtype)
         B, H = dRec.shape
+        TB = dOut.shape[0]
+        _check(dOut.shape == (TB, H) and S.shape == (nS, TB + B, H) and dS.shape == (nS, B, H)
+               and dGh.shape == (TB, G * H) and (base != "gru" or dGi.shape == dGh.shape)
+               and (not nW or Wk.shape == (TB, nW * H))
+               and len({a.dtype for a in (dOut, S, Wk, dS, dRec, dGh, dGi)}) == 1,
+               "backward arrays")
         a = (_flat(dOut), _flat(S), _flat(Wk), _flat(dS), _flat(dRec), _flat(dGh),
              _flat(dGi), H, B, S[0].size)
 

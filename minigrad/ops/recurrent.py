@@ -17,7 +17,7 @@ and all steps stack into one matrix for the products over the whole sequence:
 forward
     XP = X W_ih^T                          one product for all steps, (T*B, G*H)
     for each step (in time order, or reversed for ``reverse=True``):
-        R = h_prev W_hh^T                  (B, H) @ (H, G*H), NumPy/BLAS
+        R_k = h_prev W_hk^T, k < G         G products (B, H) @ (H, H), NumPy/BLAS
         gate kernel(XP[t], R, b_ih, b_hh)  one fused elementwise pass
 backward (mirror image)
     for each step, last first:
@@ -34,6 +34,9 @@ call:
     forward_binder(XP, R, bias, S, Wk)               -> step(row, prow, nrow)
     backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(row, prow, nrow)
 
+The recurrent product is taken gate by gate, R (G, B, H), R[k] = h W_hk^T
+with W_hk the k-th (H, H) block of W_hh: G products with N = H ran 5-27%
+faster in OpenBLAS than one with N = G*H at H = 128..384 (B = 32, measured).
 bias (2, G*H) holds b_ih and b_hh. S (nS, (T+1)*B, H) holds the states (h,
 and c for the LSTM); a step reads the previous state at rows ``prow`` and
 writes the new one at rows ``nrow``. Forward in time, block 0 holds h0 and
@@ -66,10 +69,16 @@ def _blocks(a, n, H):
     return [a[:, k * H:(k + 1) * H] for k in range(n)]
 
 
+def _gates(XP, R, bh, row):
+    """Per gate k: XP[step rows, kH:(k+1)H] + R[k] + bh[kH:(k+1)H]."""
+    G, B, H = R.shape
+    x = XP[row:row + B]
+    return [x[:, k * H:(k + 1) * H] + R[k] + bh[k * H:(k + 1) * H] for k in range(G)]
+
+
 def lstm_forward_np(XP, R, bh, S, Wk, row, prow, nrow):
-    B, H = R.shape[0], S.shape[2]
-    a = XP[row:row + B] + R + bh
-    i, f, g, o = _blocks(a, 4, H)
+    B, H = R.shape[1], S.shape[2]
+    i, f, g, o = _gates(XP, R, bh, row)
     i, f, o, g = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(g)
     c = f * S[1, prow:prow + B] + i * g
     tc = np.tanh(c)
@@ -94,12 +103,11 @@ def lstm_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow):
 
 
 def gru_forward_np(XP, R, bh, S, Wk, row, prow, nrow):
-    B, H = R.shape[0], S.shape[2]
+    B, H = R.shape[1], S.shape[2]
     x = XP[row:row + B]
-    rh = R + bh
-    r = _sigmoid(x[:, :H] + rh[:, :H])
-    z = _sigmoid(x[:, H:2 * H] + rh[:, H:2 * H])
-    rn = rh[:, 2 * H:]
+    r = _sigmoid(x[:, :H] + R[0] + bh[:H])
+    z = _sigmoid(x[:, H:2 * H] + R[1] + bh[H:2 * H])
+    rn = R[2] + bh[2 * H:]
     n = np.tanh(x[:, 2 * H:] + r * rn)
     hp = S[0, prow:prow + B]
     S[0, nrow:nrow + B] = n + z * (hp - n)
@@ -124,8 +132,8 @@ def gru_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow):
 
 
 def rnn_forward_np(XP, R, bh, S, Wk, row, prow, nrow, relu=False):
-    B = R.shape[0]
-    a = XP[row:row + B] + R + bh
+    B = R.shape[1]
+    (a,) = _gates(XP, R, bh, row)
     S[0, nrow:nrow + B] = np.maximum(a, 0) if relu else np.tanh(a)
 
 
@@ -230,7 +238,7 @@ class Recurrent(Function):
         X2 = np.ascontiguousarray(x.reshape(T * B, I), dtype=dt)
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
-        w_hhT = np.ascontiguousarray(w_hh.T)          # (H, G*H): h W_hh^T as a plain product
+        w_hk = np.ascontiguousarray(w_hh.reshape(G, H, H).transpose(0, 2, 1))  # W_hk^T
         ws = _workspace.empty
         XP = np.dot(X2, w_ih.T, out=ws((T * B, GH), dt))   # (T*B, G*H), all steps at once
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
@@ -245,12 +253,14 @@ class Recurrent(Function):
         S[0, first:first + B] = 0 if h0 is None else h0
         if nS == 2:
             S[1, first:first + B] = 0 if c0 is None else c0
-        R = np.empty((B, GH), dt)
+        R = np.empty((G, B, H), dt)
         step = _steps(cell, config.use_numba)[0](XP, R, bias, S, Wk)
         Sh = S[0]
         for t in (range(T - 1, -1, -1) if rev else range(T)):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            np.dot(Sh[prow:prow + B], w_hhT, out=R)   # recurrent product (B, G*H)
+            h = Sh[prow:prow + B]
+            for k in range(G):                        # recurrent product, gate by gate
+                np.dot(h, w_hk[k], out=R[k])
             step(row, prow, nrow)                     # fused gate pass
         out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
