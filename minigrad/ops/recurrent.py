@@ -258,10 +258,8 @@ class Recurrent(Function):
         Sh = S[0]
         for t in (range(T - 1, -1, -1) if rev else range(T)):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            h = Sh[prow:prow + B]
-            for k in range(G):                        # recurrent product, gate by gate
-                np.dot(h, w_hk[k], out=R[k])
-            step(row, prow, nrow)                     # fused gate pass
+            np.matmul(Sh[prow:prow + B], w_hk, out=R)  # recurrent product, gate by gate
+            step(row, prow, nrow)                      # fused gate pass
         out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
         if nS == 2:
