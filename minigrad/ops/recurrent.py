@@ -238,8 +238,9 @@ class Recurrent(Function):
         X2 = np.ascontiguousarray(x.reshape(T * B, I), dtype=dt)
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
-        w_hk = np.ascontiguousarray(w_hh.reshape(G, H, H).transpose(0, 2, 1))  # W_hk^T
         ws = _workspace.empty
+        w_hk = ws((G, H, H), dt)                      # W_hk^T, the gate blocks transposed
+        np.copyto(w_hk, w_hh.reshape(G, H, H).transpose(0, 2, 1))
         XP = np.dot(X2, w_ih.T, out=ws((T * B, GH), dt))   # (T*B, G*H), all steps at once
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
@@ -253,7 +254,7 @@ class Recurrent(Function):
         S[0, first:first + B] = 0 if h0 is None else h0
         if nS == 2:
             S[1, first:first + B] = 0 if c0 is None else c0
-        R = np.empty((G, B, H), dt)
+        R = ws((G, B, H), dt)
         step = _steps(cell, config.use_numba)[0](XP, R, bias, S, Wk)
         Sh = S[0]
         for t in (range(T - 1, -1, -1) if rev else range(T)):
