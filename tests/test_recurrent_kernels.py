@@ -23,7 +23,7 @@ def _state(cell, H, T, B, dt, seed):
     u = lambda *shape: rng.uniform(-1.5, 1.5, shape).astype(dt)  # noqa: E731
     S = u(nS, (T + 1) * B, H)
     Wk = rng.uniform(0.05, 0.95, (T * B, nW * H)).astype(dt) if nW else np.zeros((1, 1), dt)
-    return dict(XP=u(T * B, G * H), R=u(G, B, H), bias=u(2, G * H), S=S, Wk=Wk,
+    return dict(XP=u(T * B, G * H), R=u(B, G * H), bias=u(2, G * H), S=S, Wk=Wk,
                 dOut=u(T * B, H), dS=u(nS, B, H), dRec=u(B, H),
                 dGh=np.zeros((T * B, G * H), dt),
                 dGi=np.zeros((T * B, G * H) if cell == "gru" else (1, 1), dt))

@@ -162,6 +162,53 @@ def test_layer_equals_cell_composition_on_both_paths(kind, T, B, I, H, L, bi, ba
         np.testing.assert_allclose(ga[name], gb[name], rtol=1e-10, atol=1e-12, err_msg=name)
 
 
+@contextlib.contextmanager
+def small_blocks(mnk, min_block):
+    """Make the per-step products split into column blocks at test sizes."""
+    from minigrad.ops import recurrent as rec
+    old = rec._SMALL_MNK, rec._MIN_BLOCK
+    rec._SMALL_MNK, rec._MIN_BLOCK = mnk, min_block
+    try:
+        yield
+    finally:
+        rec._SMALL_MNK, rec._MIN_BLOCK = old
+
+
+def test_block_width_rule():
+    from minigrad.ops.recurrent import _block_width
+    # (batch, K, N) of the forward (B, H) @ (H, G*H) and backward (B, G*H) @ (G*H, H)
+    assert _block_width(32, 128, 512) == 128
+    assert _block_width(32, 256, 1024) == 64
+    assert _block_width(32, 512, 2048) == 32
+    assert _block_width(32, 512, 128) == 32
+    assert _block_width(32, 1024, 256) == 16
+    assert _block_width(32, 2048, 512) == 512          # blocks of 8 would be needed: one product
+    assert _block_width(32, 64, 256) == 256
+    assert _block_width(3, 4, 12) == 12                 # test sizes: never split by default
+    with small_blocks(30, 1):
+        assert _block_width(3, 4, 12) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS + ["RNN_relu"])
+@settings(max_examples=15)
+@given(T=st.integers(1, 4), B=st.integers(1, 3), I=st.integers(1, 3), H=st.integers(2, 6),
+       bi=st.booleans(), mnk=st.integers(1, 200), seed=st.integers(0, 2**31))
+def test_products_in_column_blocks_match_cells(kind, T, B, I, H, bi, mnk, seed):
+    extra = {"nonlinearity": "relu"} if kind == "RNN_relu" else {}
+    kind = kind.split("_")[0]
+    layer = make(kind, I, H, 1, bi, False, **extra)
+    x, state, w = random_case(kind, T, B, I, H, 1, bi, False, True, seed)
+    ref_vals, ref_grads = loss_and_grads(cell_reference(layer), layer, x, state, w)
+    for path in PATHS:
+        with numba_path(path), small_blocks(mnk, 1):
+            vals, grads = loss_and_grads(layer, layer, x, state, w)
+        for a, b in zip(vals, ref_vals):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        for name in grads:
+            np.testing.assert_allclose(grads[name], ref_grads[name], rtol=1e-9, atol=1e-11,
+                                       err_msg=f"{kind} gradient of {name} (numba={path})")
+
+
 def functional(layer):
     """fn(x, *state, *params) running ``layer`` with the given tensors as parameters."""
     names = [n for n, _ in layer.named_parameters()]

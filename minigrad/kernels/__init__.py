@@ -60,9 +60,9 @@ def steps(cell):
 
     def bind_forward(XP, R, bias, S, Wk):
         k = _kernel(base + "_forward", XP.dtype)
-        B, H = R.shape[1], S.shape[2]
+        B, H = R.shape[0], S.shape[2]
         TB = XP.shape[0]
-        _check(R.shape == (G, B, H) and XP.shape == (TB, G * H) and bias.shape == (2, G * H)
+        _check(R.shape == (B, G * H) and XP.shape == (TB, G * H) and bias.shape == (2, G * H)
                and S.shape == (nS, TB + B, H) and (not nW or Wk.shape == (TB, nW * H))
                and len({a.dtype for a in (XP, R, bias, S, Wk)}) == 1, "forward arrays")
         if base != "gru":                    # only the GRU needs b_hn apart

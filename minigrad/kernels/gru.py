@@ -3,7 +3,7 @@
 Same conventions as :mod:`minigrad.kernels.lstm` (flat row-major batch-major
 arrays, the step's rows ``row .. row+B``). G = 3H gate columns in PyTorch's
 order r, z, n; with ``x_k = XP[row+b, kH+j] + b_ih[kH+j]`` and
-``u_k = R[k, b, j] + b_hh[kH+j]`` (R the recurrent product gate by gate, (3, B, H))::
+``u_k = R[b, kH+j] + b_hh[kH+j]`` (R the step's recurrent product h_prev W_hh^T, (B, 3H))::
 
     r = sigma(x_0 + u_0)     z = sigma(x_1 + u_1)
     n = tanh(x_2 + r * u_2)  h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
@@ -28,15 +28,15 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 
 @_jit
 def gru_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
-    """One GRU step forward. XP (T*B*3H), R (3*B*H), bias (6H: b_ih then b_hh),
+    """One GRU step forward. XP (T*B*3H), R (B*3H), bias (6H: b_ih then b_hh),
     S ((T+1)*B*H), Wk (T*B*4H)."""
     G, W = 3 * H, 4 * H
     bir, biz, bin_ = bias[0:H], bias[H:2 * H], bias[2 * H:G]
     bhr, bhz, bhn = bias[G:G + H], bias[G + H:G + 2 * H], bias[G + 2 * H:2 * G]
     for b in range(B):
-        x0, r0, w0, m = (row + b) * G, b * H, (row + b) * W, B * H
+        x0, r0, w0 = (row + b) * G, b * G, (row + b) * W
         xr, xz, xn = XP[x0:x0 + H], XP[x0 + H:x0 + 2 * H], XP[x0 + 2 * H:x0 + G]
-        rr, rz, rn = R[r0:r0 + H], R[m + r0:m + r0 + H], R[2 * m + r0:2 * m + r0 + H]
+        rr, rz, rn = R[r0:r0 + H], R[r0 + H:r0 + 2 * H], R[r0 + 2 * H:r0 + G]
         wr, wz, wn, wu = Wk[w0:w0 + H], Wk[w0 + H:w0 + 2 * H], Wk[w0 + 2 * H:w0 + 3 * H], \
             Wk[w0 + 3 * H:w0 + W]
         hp = S[(prow + b) * H:(prow + b + 1) * H]

@@ -7,8 +7,8 @@ row+B`` of the (T*B, width) arrays, and rows ``prow``/``nrow`` (previous/new
 state) of the states S = [h states; c states], each ((T+1)*B, H), the c
 states starting at flat offset ``soff``. With G = 4H gate columns in PyTorch's
 order i, f, g, o, for every batch row b and hidden unit j, with
-``a_k = XP[row+b, kH+j] + R[k, b, j] + bias[kH+j]`` (bias = b_ih + b_hh, R the
-recurrent product gate by gate, (4, B, H))::
+``a_k = XP[row+b, kH+j] + R[b, kH+j] + bias[kH+j]`` (bias = b_ih + b_hh, R the
+step's recurrent product h_prev W_hh^T, (B, 4H))::
 
     i = sigma(a_0)   f = sigma(a_1)   g = tanh(a_2)   o = sigma(a_3)
     c = f * c_prev + i * g            h = o * tanh(c)
@@ -39,16 +39,16 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 def lstm_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
     """One LSTM step forward (equations in the module docstring).
 
-    XP (T*B*4H), R (4*B*H), bias (4H: b_ih + b_hh), S (2*(T+1)*B*H), Wk (T*B*5H).
+    XP (T*B*4H), R (B*4H), bias (4H: b_ih + b_hh), S (2*(T+1)*B*H), Wk (T*B*5H).
     """
     G, W = 4 * H, 5 * H
     bi, bf, bg, bo = bias[0:H], bias[H:2 * H], bias[2 * H:3 * H], bias[3 * H:G]
     for b in range(B):
-        x0, r0, w0, n = (row + b) * G, b * H, (row + b) * W, B * H
+        x0, r0, w0 = (row + b) * G, b * G, (row + b) * W
         xi, xf, xg, xo = XP[x0:x0 + H], XP[x0 + H:x0 + 2 * H], XP[x0 + 2 * H:x0 + 3 * H], \
             XP[x0 + 3 * H:x0 + G]
-        ri, rf, rg, ro = R[r0:r0 + H], R[n + r0:n + r0 + H], R[2 * n + r0:2 * n + r0 + H], \
-            R[3 * n + r0:3 * n + r0 + H]
+        ri, rf, rg, ro = R[r0:r0 + H], R[r0 + H:r0 + 2 * H], R[r0 + 2 * H:r0 + 3 * H], \
+            R[r0 + 3 * H:r0 + G]
         wi, wf, wg, wo, wt = Wk[w0:w0 + H], Wk[w0 + H:w0 + 2 * H], Wk[w0 + 2 * H:w0 + 3 * H], \
             Wk[w0 + 3 * H:w0 + 4 * H], Wk[w0 + 4 * H:w0 + W]
         cp = S[soff + (prow + b) * H:soff + (prow + b + 1) * H]

@@ -2,7 +2,7 @@
 
 Same conventions as :mod:`minigrad.kernels.lstm`. One gate block (G = H)::
 
-    a = XP[row+b, j] + R[0, b, j] + bias[j]       (bias = b_ih + b_hh)
+    a = XP[row+b, j] + R[b, j] + bias[j]       (bias = b_ih + b_hh)
     h = tanh(a)  (relu: max(a, 0))                  h -> S[nrow+b, j]
 
 backward, dh = dOut + dS + dRec::
@@ -18,7 +18,7 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
 
 @_jit
 def rnn_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow, relu):
-    """One RNN step forward. XP (T*B*H), R (1*B*H), bias (H), S ((T+1)*B*H); Wk unused."""
+    """One RNN step forward. XP (T*B*H), R (B*H), bias (H), S ((T+1)*B*H); Wk unused."""
     for b in range(B):
         x = XP[(row + b) * H:(row + b + 1) * H]
         r = R[b * H:(b + 1) * H]

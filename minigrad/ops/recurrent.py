@@ -17,12 +17,12 @@ and all steps stack into one matrix for the products over the whole sequence:
 forward
     XP = X W_ih^T                          one product for all steps, (T*B, G*H)
     for each step (in time order, or reversed for ``reverse=True``):
-        R_k = h_prev W_hk^T, k < G         G products (B, H) @ (H, H), NumPy/BLAS
+        R = h_prev W_hh^T                  (B, G*H), NumPy/BLAS, in column blocks
         gate kernel(XP[t], R, b_ih, b_hh)  one fused elementwise pass
 backward (mirror image)
     for each step, last first:
         gate kernel'  -> dG_t              (B, G*H), a block of dG (T*B, G*H)
-        dRec = dG_t W_hh                   gradient flowing to h_{t-1}
+        dRec = dG_t W_hh                   gradient flowing to h_{t-1}, in column blocks
     dW_hh = dG^T Hprev, dW_ih = dG^T X     one product each over all steps
     db = column sums of dG, dx = dG W_ih
 
@@ -34,9 +34,12 @@ call:
     forward_binder(XP, R, bias, S, Wk)               -> step(row, prow, nrow)
     backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(row, prow, nrow)
 
-The recurrent product is taken gate by gate, R (G, B, H), R[k] = h W_hk^T
-with W_hk the k-th (H, H) block of W_hh: G products with N = H ran 5-27%
-faster in OpenBLAS than one with N = G*H at H = 128..384 (B = 32, measured).
+The two per-step products are split into column blocks (a rule on the
+sizes only, :func:`_block_width`): each block's product is a separate BLAS
+call (one broadcast ``np.matmul`` writing into column slices of R or dRec)
+small enough for OpenBLAS's small-matrix kernel, which skips the packing of
+the weight matrix a general GEMM does on every call. R (B, G*H) and dRec
+(B, H) keep their plain row-major layout whatever the split.
 bias (2, G*H) holds b_ih and b_hh. S (nS, (T+1)*B, H) holds the states (h,
 and c for the LSTM); a step reads the previous state at rows ``prow`` and
 writes the new one at rows ``nrow``. Forward in time, block 0 holds h0 and
@@ -69,16 +72,16 @@ def _blocks(a, n, H):
     return [a[:, k * H:(k + 1) * H] for k in range(n)]
 
 
-def _gates(XP, R, bh, row):
-    """Per gate k: XP[step rows, kH:(k+1)H] + R[k] + bh[kH:(k+1)H]."""
-    G, B, H = R.shape
-    x = XP[row:row + B]
-    return [x[:, k * H:(k + 1) * H] + R[k] + bh[k * H:(k + 1) * H] for k in range(G)]
+def _gates(XP, R, bh, row, H):
+    """Per gate k: (XP[step rows] + R + bh)[:, kH:(k+1)H]."""
+    B = R.shape[0]
+    a = XP[row:row + B] + R + bh
+    return _blocks(a, R.shape[1] // H, H)
 
 
 def lstm_forward_np(XP, R, bh, S, Wk, row, prow, nrow):
-    B, H = R.shape[1], S.shape[2]
-    i, f, g, o = _gates(XP, R, bh, row)
+    B, H = R.shape[0], S.shape[2]
+    i, f, g, o = _gates(XP, R, bh, row, H)
     i, f, o, g = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(g)
     c = f * S[1, prow:prow + B] + i * g
     tc = np.tanh(c)
@@ -103,11 +106,11 @@ def lstm_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow):
 
 
 def gru_forward_np(XP, R, bh, S, Wk, row, prow, nrow):
-    B, H = R.shape[1], S.shape[2]
+    B, H = R.shape[0], S.shape[2]
     x = XP[row:row + B]
-    r = _sigmoid(x[:, :H] + R[0] + bh[:H])
-    z = _sigmoid(x[:, H:2 * H] + R[1] + bh[H:2 * H])
-    rn = R[2] + bh[2 * H:]
+    r = _sigmoid(x[:, :H] + R[:, :H] + bh[:H])
+    z = _sigmoid(x[:, H:2 * H] + R[:, H:2 * H] + bh[H:2 * H])
+    rn = R[:, 2 * H:] + bh[2 * H:]
     n = np.tanh(x[:, 2 * H:] + r * rn)
     hp = S[0, prow:prow + B]
     S[0, nrow:nrow + B] = n + z * (hp - n)
@@ -132,8 +135,8 @@ def gru_backward_np(dOut, S, Wk, dS, dRec, dGh, dGi, row, prow, nrow):
 
 
 def rnn_forward_np(XP, R, bh, S, Wk, row, prow, nrow, relu=False):
-    B = R.shape[1]
-    (a,) = _gates(XP, R, bh, row)
+    B, H = R.shape
+    (a,) = _gates(XP, R, bh, row, H)
     S[0, nrow:nrow + B] = np.maximum(a, 0) if relu else np.tanh(a)
 
 
@@ -174,6 +177,32 @@ def _steps(cell, use_numba):
         from .. import kernels
         return kernels.steps(cell)
     return _numpy_steps(cell)
+
+
+# --------------------------------------------------------------- products
+_SMALL_MNK = 100 ** 3      # OpenBLAS's small-matrix kernel takes products up to M*N*K = 1e6
+_MIN_BLOCK = 16            # narrower column blocks were slower
+
+
+def _block_width(M, K, N):
+    """Column block width for the per-step product (M, K) @ (K, N), M = batch.
+
+    The widest divisor n of N with M*n*K <= 1e6 and n >= 16, or N (one
+    product) when there is none. OpenBLAS (the BLAS of NumPy's wheels; on this
+    AVX-512 machine its SkylakeX kernels) computes a product of at most 1e6
+    multiply-adds with a small-matrix kernel that reads the operands in place,
+    while a larger one packs the whole weight matrix on every call. Measured,
+    B = 32, float32, per step (us, one product -> blocks): forward
+    (B, H) @ (H, 4H) at H = 256: 207 -> 148 (n = 64), H = 384: 446 -> 334,
+    H = 512: 847 -> 591 (n = 32); backward (B, 4H) @ (4H, H) at H = 128:
+    50 -> 38 (n = 32), H = 256: 197 -> 157 (n = 16), H = 384: 446 -> 347;
+    narrower blocks than 16 were slower (H = 512 backward, n = 8: 1001 vs 778).
+    """
+    best = N
+    for n in range(_MIN_BLOCK, N + 1):
+        if N % n == 0 and M * n * K <= _SMALL_MNK:
+            best = n
+    return best
 
 
 # --------------------------------------------------------------- workspace
@@ -239,8 +268,9 @@ class Recurrent(Function):
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
         ws = _workspace.empty
-        w_hk = ws((G, H, H), dt)                      # W_hk^T, the gate blocks transposed
-        np.copyto(w_hk, w_hh.reshape(G, H, H).transpose(0, 2, 1))
+        nf = _block_width(B, H, GH)                   # column blocks of W_hh^T
+        w_f = ws((GH // nf, H, nf), dt)
+        np.copyto(w_f, w_hh.reshape(GH // nf, nf, H).transpose(0, 2, 1))
         XP = np.dot(X2, w_ih.T, out=ws((T * B, GH), dt))   # (T*B, G*H), all steps at once
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
@@ -254,12 +284,16 @@ class Recurrent(Function):
         S[0, first:first + B] = 0 if h0 is None else h0
         if nS == 2:
             S[1, first:first + B] = 0 if c0 is None else c0
-        R = ws((G, B, H), dt)
+        R = ws((B, GH), dt)
+        Rb = R.reshape(B, GH // nf, nf).transpose(1, 0, 2)   # R's column blocks
         step = _steps(cell, config.use_numba)[0](XP, R, bias, S, Wk)
         Sh = S[0]
         for t in (range(T - 1, -1, -1) if rev else range(T)):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            np.matmul(Sh[prow:prow + B], w_hk, out=R)  # recurrent product, gate by gate
+            if nf == GH:
+                np.dot(Sh[prow:prow + B], w_f[0], out=R)   # recurrent product
+            else:
+                np.matmul(Sh[prow:prow + B], w_f, out=Rb)  # ... block by block
             step(row, prow, nrow)                      # fused gate pass
         out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
@@ -284,11 +318,19 @@ class Recurrent(Function):
         ws = _workspace.empty
         dGh = ws((T * B, G * H), dt)
         dGi = ws((T * B, G * H), dt) if cell == "gru" else np.empty((1, 1), dt)
+        nb = _block_width(B, G * H, H)                # column blocks of W_hh
+        if nb < H:
+            w_b = ws((H // nb, G * H, nb), dt)
+            np.copyto(w_b, w_hh.reshape(G * H, H // nb, nb).transpose(1, 0, 2))
+            dRb = dRec.reshape(B, H // nb, nb).transpose(1, 0, 2)
         step = _steps(cell, config.use_numba)[1](dOut, S, Wk, dS, dRec, dGh, dGi)
         for t in (range(T) if rev else range(T - 1, -1, -1)):
             row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
             step(row, prow, nrow)                            # fused gate pass -> dG_t
-            np.dot(dGh[row:row + B], w_hh, out=dRec)         # dG_t W_hh -> h_{t-1}
+            if nb == H:
+                np.dot(dGh[row:row + B], w_hh, out=dRec)     # dG_t W_hh -> h_{t-1}
+            else:
+                np.matmul(dGh[row:row + B], w_b, out=dRb)    # ... block by block
         dGx = dGi if cell == "gru" else dGh            # gradient w.r.t. the input projection
         Hprev = S[0, rev * B:rev * B + T * B]
         dx = np.dot(dGx, w_ih).reshape(T, B, I) if need[0] else None
