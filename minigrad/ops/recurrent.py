@@ -50,6 +50,7 @@ newest state (without the product through W_hh, passed as dRec) and is
 overwritten with the gradient w.r.t. the previous state; dGh (T*B, G*H) gets
 the gradient w.r.t. W_hh h + b_hh and dGi (GRU only) w.r.t. W_ih x + b_ih.
 """
+import functools
 import sys
 import threading
 
@@ -198,9 +199,14 @@ def _block_width(M, K, N):
     50 -> 38 (n = 32), H = 256: 197 -> 157 (n = 16), H = 384: 446 -> 347;
     narrower blocks than 16 were slower (H = 512 backward, n = 8: 1001 vs 778).
     """
+    return _widest_block(M, K, N, _SMALL_MNK, _MIN_BLOCK)
+
+
+@functools.lru_cache(maxsize=256)
+def _widest_block(M, K, N, limit, least):
     best = N
-    for n in range(_MIN_BLOCK, N + 1):
-        if N % n == 0 and M * n * K <= _SMALL_MNK:
+    for n in range(least, N + 1):
+        if N % n == 0 and M * n * K <= limit:
             best = n
     return best
 
