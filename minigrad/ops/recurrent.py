@@ -15,7 +15,7 @@ one contiguous block (the gate kernels run long unit-stride loops over it)
 and all steps stack into one matrix for the products over the whole sequence:
 
 forward
-    XP = X W_ih^T                          one product for all steps, (T*B, G*H)
+    XP = X W_ih^T                          all steps in one broadcast product, (T*B, G*H)
     for each step (in time order, or reversed for ``reverse=True``):
         R = h_prev W_hh^T                  (B, G*H), NumPy/BLAS, in column blocks
         gate kernel(XP[t], R, b_ih, b_hh)  one fused elementwise pass
@@ -23,8 +23,9 @@ backward (mirror image)
     for each step, last first:
         gate kernel'  -> dG_t              (B, G*H), a block of dG (T*B, G*H)
         dRec = dG_t W_hh                   gradient flowing to h_{t-1}, in column blocks
-    dW_hh = dG^T Hprev, dW_ih = dG^T X     one product each over all steps
-    db = column sums of dG, dx = dG W_ih
+    [dW_ih | dW_hh | db] = dG^T [X | Hprev | 1]   one product over all steps
+                                           (GRU: dW_ih, db_ih from dGi, a second product)
+    dx = dG W_ih                           (only when x needs a gradient)
 
 The gate kernels come from :mod:`minigrad.kernels` (Numba, ``config.use_numba``)
 or from the NumPy step functions below; both are reached through binders with
@@ -39,7 +40,9 @@ sizes only, :func:`_block_width`): each block's product is a separate BLAS
 call (one broadcast ``np.matmul`` writing into column slices of R or dRec)
 small enough for OpenBLAS's small-matrix kernel, which skips the packing of
 the weight matrix a general GEMM does on every call. R (B, G*H) and dRec
-(B, H) keep their plain row-major layout whatever the split.
+(B, H) keep their plain row-major layout whatever the split. The input
+projection (and dx) is taken the same way, in tiles of one step's rows by such
+column blocks (:func:`_tiled_dot`), all in one broadcast ``np.matmul``.
 bias (2, G*H) holds b_ih and b_hh. S (nS, (T+1)*B, H) holds the states (h,
 and c for the LSTM); a step reads the previous state at rows ``prow`` and
 writes the new one at rows ``nrow``. Forward in time, block 0 holds h0 and
