@@ -23,7 +23,8 @@ from numba import njit
 
 from ._math import one, sigmoid, tanh
 
-_jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
+_jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True,
+            fastmath={"contract"})
 
 
 @_jit

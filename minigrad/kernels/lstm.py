@@ -32,7 +32,8 @@ from numba import njit
 
 from ._math import one, sigmoid, tanh, zero
 
-_jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
+_jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True,
+            fastmath={"contract"})
 
 
 @_jit

@@ -13,7 +13,8 @@ from numba import njit
 
 from ._math import one, tanh, zero
 
-_jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True)
+_jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True,
+            fastmath={"contract"})
 
 
 @_jit
