@@ -28,7 +28,8 @@ import numpy as np
 import minigrad as mg
 from minigrad.random import get_rng
 
-from .container import Sequential
+from .container import ModuleList, Sequential
+from .linear import Linear
 from .module import Module
 from .parameter import Parameter
 
@@ -164,7 +165,6 @@ class StackedAutoencoder(Module):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"StackedAutoencoder: need at least two sizes, got {sizes}")
-        from .container import ModuleList
         self.sizes = sizes
         self.layers = ModuleList(
             TiedAutoencoder(a, b, activation=activation,
@@ -227,6 +227,5 @@ class StackedAutoencoder(Module):
 
     def classifier(self, num_classes):
         """The pre-trained encoder stack followed by a new ``Linear(sizes[-1], num_classes)``."""
-        from . import Linear
         return Sequential(*[ae.encoder() for ae in self.layers],
                           Linear(self.sizes[-1], num_classes))
