@@ -15,7 +15,7 @@ if not _os.path.isdir(_os.path.join(_here, "nn")) and \
         _os.path.isfile(_os.path.join(_root, "nn", "__init__.py")):
     __path__.append(_root)  # noqa: F821  (the package's own search path)
 
-from . import config  # noqa: E402
+from . import config, hooks  # noqa: E402
 from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,  # noqa: E402
                      set_default_dtype)
 from .tensor import Tensor, tensor  # noqa: E402

@@ -8,6 +8,7 @@ op's forward and backward live together.
 import numpy as np
 
 from . import dtypes, tape
+from .hooks import cut_hooks
 
 
 def _as_array(data, dtype=None, copy=False, where="tensor"):
@@ -43,10 +44,7 @@ class Tensor:
     array([2., 4.], dtype=float32)
     """
 
-    # _cut: set only on tensors cut from a graph ("detach" or "no_grad"), for
-    # minigrad.viz; read with getattr(t, "_cut", None).
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "_cut",
-                 "__weakref__")
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "__weakref__")
     __array_ufunc__ = None          # make NumPy defer to our reflected operators
     __array_priority__ = 1000
 
@@ -180,7 +178,9 @@ class Tensor:
     def detach(self):
         """A tensor sharing this data with no history: the cut that TBPTT makes."""
         t = Tensor._wrap(self.data)
-        t._cut = "detach"
+        if cut_hooks:                   # minigrad.hooks: subscribers only
+            for hook in tuple(cut_hooks):
+                hook(t, (self,), "detach")
         return t
 
     def retain_grad(self):

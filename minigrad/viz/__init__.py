@@ -55,7 +55,7 @@ from minigrad.tensor import Tensor
 
 from .dot import to_dot
 from .layout import DrawOptions, layout
-from .recording import edge_norm, record_grad_norms, trace_modules
+from .recording import cut_reason, edge_norm, record_grad_norms, trace_modules
 from .rendering import INSTALL_HINT, GraphvizNotFoundError, render
 from .tracing import Node, as_roots, trace
 

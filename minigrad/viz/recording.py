@@ -1,20 +1,30 @@
-"""Recording: what the tape alone does not keep, remembered while the user asks for it.
+"""Recording: what the tape alone does not keep, remembered by subscribing to the engine's seams.
 
-Three records, each kept in a weak dictionary so graphs still die:
+Three records, each held weakly so graphs still die:
 
+- why a tensor was cut from the graph (``"detach"`` or ``"no_grad"``, read
+  by :func:`cut_reason`): a cut hook (:func:`minigrad.hooks.register_cut_hook`)
+  registered when ``minigrad.viz`` is imported;
 - the module call path of every op recorded inside :class:`trace_modules`
-  (read by :func:`module_path`), for the module clusters of a picture;
-- why a tensor was cut from the graph (``"detach"`` or ``"no_grad"``, read by
-  :func:`cut_reason`), for the detached leaves;
+  (read by :func:`module_path`): global module forward (pre-)hooks of
+  ``minigrad.nn`` push and pop the call, a record hook tags each node, and
+  an op hook carries cut marks forward, all registered only inside the block;
 - the norm of the gradient along every edge of reverse passes run inside
-  :class:`record_grad_norms` (read by :func:`edge_norm`).
+  :class:`record_grad_norms` (read by :func:`edge_norm`): a backward observer,
+  registered only inside the block.
 """
 import weakref
 
 import numpy as np
 
-from minigrad import function as _function
-from minigrad import tape as _tape
+from minigrad import hooks as _hooks
+from minigrad.nn import register_module_forward_hook, register_module_forward_pre_hook
+from minigrad.tape import unbroadcast
+from minigrad.tensor import Tensor
+
+# id(tensor) -> (weak reference to it, why it was cut: "detach" or "no_grad").
+# Not a WeakKeyDictionary: that compares live keys with ==, elementwise for Tensors.
+_CUTS = {}
 
 # tape node -> the module call path it was recorded in: a tuple of
 # (module, call number) from outermost to innermost.
@@ -34,7 +44,25 @@ def array_norm(g):
 
 def cut_reason(t):
     """Why ``t`` was cut from a graph: ``"detach"``, ``"no_grad"``, or None."""
-    return getattr(t, "_cut", None)
+    rec = _CUTS.get(id(t))
+    return rec[1] if rec is not None and rec[0]() is t else None
+
+
+def _mark_cut(t, reason):
+    k = id(t)
+
+    def forget(ref):
+        if _CUTS.get(k, (None,))[0] is ref:       # not a newer tensor with the same id
+            del _CUTS[k]
+
+    _CUTS[k] = (weakref.ref(t, forget), reason)
+
+
+def _on_cut(output, inputs, reason):
+    _mark_cut(output, reason)
+
+
+_hooks.register_cut_hook(_on_cut)     # for the life of the process: a dict store per cut
 
 
 def module_path(node):
@@ -68,26 +96,29 @@ class record_grad_norms:
                 continue
             g = np.asarray(g)
             if g.shape != p.data.shape:
-                g = _tape.unbroadcast(g, p.data.shape)
+                g = unbroadcast(g, p.data.shape)
             norms.append(array_norm(g))
         _EDGE_NORMS[node] = (array_norm(out_grad), norms)
 
     def __enter__(self):
-        _tape.observers.append(self._observe)
+        self._handle = _hooks.register_backward_observer(self._observe)
         return self
 
     def __exit__(self, *exc):
-        _tape.observers.remove(self._observe)
+        self._handle.remove()
         return False
 
 
 class trace_modules:
     """Context manager: tag every op recorded inside with the modules being called.
 
-    While active, ``nn.Module.__call__`` pushes/pops the module and
-    ``Function.apply`` tags each recorded node; outside, both cost a single
-    ``None`` check. The tags outlive the block (and ``backward()``), so
-    ``draw_graph(loss, model=net)`` can box ops by module afterwards.
+    While active it subscribes to the engine's seams: global module forward
+    hooks push and pop the module being called (the pop also when ``forward``
+    raises), a record hook tags each recorded node with that call path, and
+    an op hook carries cut marks forward; outside the block nothing is
+    registered. The tags outlive the block (and ``backward()``), so
+    ``draw_graph(loss, model=net)`` can box ops by module afterwards. Nested
+    blocks: the innermost one's tags win.
 
     Inside the block, a tensor computed without history from a detached one
     (e.g. the slice ``h0[k]`` a recurrent layer takes of a detached state) is
@@ -102,36 +133,43 @@ class trace_modules:
         self.path = ()
         self._stack = []
         self._calls = 0
+        self._handles = []
 
-    # called by nn.Module.__call__
-    def enter(self, module):
+    def _enter_module(self, module, args):
         self._calls += 1
         self._stack.append(self.path)
         self.path = self.path + ((module, self._calls),)
 
-    def exit(self):
+    def _exit_module(self, module, args, output):
         self.path = self._stack.pop()
 
-    # called by Function.apply for every recorded node
-    def tag(self, ctx):
+    def _tag(self, node, inputs, output):
         if self.path:
-            _SCOPES[ctx] = self.path
+            _SCOPES[node] = self.path
 
-    # called by Function.apply for every op it does not record
     @staticmethod
-    def derive(t, parents):
-        """Mark ``t`` as cut when it was computed from a cut tensor (e.g. ``h0[layer]``)."""
-        for p in parents:
-            cut = getattr(p, "_cut", None) if p is not None else None
-            if cut:
-                t._cut = cut
-                return
+    def _derive(node, inputs, output):
+        """Mark an unrecorded op's output as cut when an input was (e.g. ``h0[layer]``)."""
+        if node is not None or cut_reason(output) is not None:
+            return
+        for p in inputs:
+            if isinstance(p, Tensor):
+                cut = cut_reason(p)
+                if cut:
+                    _mark_cut(output, cut)
+                    return
 
     def __enter__(self):
-        self._prev = _function.module_scope
-        _function.module_scope = self
+        self._handles = [
+            register_module_forward_pre_hook(self._enter_module),
+            register_module_forward_hook(self._exit_module, always_call=True),
+            _hooks.register_record_hook(self._tag),
+            _hooks.register_op_hook(self._derive),
+        ]
         return self
 
     def __exit__(self, *exc):
-        _function.module_scope = self._prev
+        for h in self._handles:
+            h.remove()
+        self._handles = []
         return False
