@@ -14,6 +14,7 @@ Three records, each held weakly so graphs still die:
   registered only inside the block.
 """
 import weakref
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -24,14 +25,16 @@ from minigrad.tensor import Tensor
 
 # id(tensor) -> (weak reference to it, why it was cut: "detach" or "no_grad").
 # Not a WeakKeyDictionary: that compares live keys with ==, elementwise for Tensors.
-_CUTS = {}
+_CUTS: Dict[int, Tuple[Callable[[], Any], str]] = {}
 
 # tape node -> the module call path it was recorded in: a tuple of
 # (module, call number) from outermost to innermost.
-_SCOPES = weakref.WeakKeyDictionary()
+_SCOPES: "weakref.WeakKeyDictionary[Any, Tuple[Tuple[Any, int], ...]]" = \
+    weakref.WeakKeyDictionary()
 
 # tape node -> (norm of dL/d(output), [norm of the gradient sent to parent i]).
-_EDGE_NORMS = weakref.WeakKeyDictionary()
+_EDGE_NORMS: "weakref.WeakKeyDictionary[Any, Tuple[float, List[Optional[float]]]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def array_norm(g):
@@ -42,7 +45,7 @@ def array_norm(g):
     return float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
 
 
-def cut_reason(t):
+def cut_reason(t: Tensor) -> Optional[str]:
     """Why ``t`` was cut from a graph: ``"detach"``, ``"no_grad"``, or None."""
     rec = _CUTS.get(id(t))
     return rec[1] if rec is not None and rec[0]() is t else None
@@ -70,7 +73,7 @@ def module_path(node):
     return _SCOPES.get(node, ())
 
 
-def edge_norm(node, index):
+def edge_norm(node, index: int) -> Optional[float]:
     """Recorded norm of the gradient that ``node`` (a Context) sent to parent ``index``, or None."""
     rec = _EDGE_NORMS.get(node)
     return None if rec is None else rec[1][index]

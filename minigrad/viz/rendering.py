@@ -6,6 +6,7 @@ reported with how to install it.
 """
 import os
 import shutil
+from typing import Optional, Union
 
 INSTALL_HINT = ("install Graphviz: `apt-get install -y graphviz` (Debian/Ubuntu), "
                 "`brew install graphviz` (macOS) or `conda install graphviz`, then "
@@ -16,7 +17,7 @@ class GraphvizNotFoundError(RuntimeError):
     """Rendering needs Graphviz's ``dot`` program, which is not on PATH."""
 
 
-def render(graph, path, format=None):
+def render(graph, path: Union[str, "os.PathLike[str]"], format: Optional[str] = None) -> str:
     """Write ``graph`` (a ``graphviz.Digraph``) to ``path`` as SVG or PNG; returns the path.
 
     ``format`` defaults to the file's extension (``.svg``, ``.png``, ``.pdf``).

@@ -4,6 +4,8 @@ Every recorded node knows its op's name and its parents, and that structure
 survives ``backward()`` (only the saved arrays are freed), so a graph can be
 traced before or after the reverse pass.
 """
+from typing import List, Mapping, Optional, Sequence, Tuple, Union
+
 from minigrad.tensor import Tensor
 
 from .recording import cut_reason
@@ -99,7 +101,12 @@ def _post_order(roots):
     return order
 
 
-def trace(root, params=None, model=None):
+Edge = Tuple[str, str, int]
+
+
+def trace(root: Union[Tensor, Sequence[Tensor]],
+          params: Optional[Union[Mapping[str, Tensor], Sequence[Tuple[str, Tensor]]]] = None,
+          model=None) -> Tuple[List[Node], List[Edge]]:
     """Walk the tape back from ``root`` (a Tensor or a list of them).
 
     Returns ``(nodes, edges)``: ``nodes`` a list of :class:`Node` in topological
