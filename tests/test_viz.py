@@ -239,6 +239,23 @@ def test_model_names_parameters():
     assert clusters == {}       # no trace_modules(): no clusters
 
 
+def test_draw_graph_is_trace_then_one_picture_then_dot():
+    from minigrad.viz.dot import to_dot
+    from minigrad.viz.layout import DrawOptions, layout
+    x, W, b, y = _mlp_graph()
+    nodes, edges = viz.trace(y, params={"W": W, "b": b})
+    picture = layout(nodes, edges, roots=[y], options=DrawOptions(show_shapes=False))
+    assert picture.frame.label is None and picture.frame.frames == []
+    boxes = {box.id: box for box in picture.frame.boxes}
+    assert sorted(box.label for box in boxes.values()) == sorted(
+        ["input", "W", "MatMul", "b", "Add", "Relu", "output: Sum"])
+    assert [box.label for box in boxes.values() if box.output] == ["output: Sum"]
+    assert sorted((a.src, a.dst) for a in picture.arrows) == sorted((s, t) for s, t, _ in edges)
+    assert picture.note is None and picture.legend is None
+    assert to_dot(picture).source == viz.draw_graph(y, params={"W": W, "b": b},
+                                                    show_shapes=False).source
+
+
 def test_bad_arguments_raise_clear_errors():
     _, _, _, y = _mlp_graph()
     with pytest.raises(TypeError, match="expected a Tensor"):
@@ -286,6 +303,19 @@ def test_tensor_made_without_grad_is_not_marked_detached():
     assert viz.cut_reason(a.detach()) == "detach"
     with mg.no_grad():
         assert viz.cut_reason(a * 2.0) == "no_grad"
+
+
+def test_cut_marks_do_not_keep_tensors_alive():
+    import gc
+    import weakref
+    a = mg.tensor(f32(3), requires_grad=True)
+    cut = a.detach()
+    with mg.no_grad():
+        frozen = a * 2.0
+    refs = [weakref.ref(cut), weakref.ref(frozen)]
+    del cut, frozen
+    gc.collect()
+    assert all(r() is None for r in refs)
 
 
 # --------------------------------------------------------------- grad norms

@@ -121,11 +121,11 @@ def build_scene(traced, groups=None, show_shapes=True):
             if d is None:
                 full = traced.scopes[nd.id]
                 depth = next(i for i, f in enumerate(full) if f[0] is g.module)
-                d = Drawable(f"g{len(drawables)}", "group", None, [],
-                             tuple(m for m, _ in full[:depth]), count=g.calls)
-                d.label = (f"{frame_label(g.module, traced.module_names)} x{d.count}\n"
-                           f"{len(g.ops)} ops per call")
-                drawables[key] = d
+                label = (f"{frame_label(g.module, traced.module_names)} x{g.calls}\n"
+                         f"{len(g.ops)} ops per call")
+                d = drawables[key] = Drawable(f"g{len(drawables)}", "group", label, [],
+                                              tuple(m for m, _ in full[:depth]),
+                                              count=g.calls)
         else:
             path = (tuple(m for m, _ in traced.scopes.get(nd.id, ())) if nd.kind == "op"
                     else traced.owner.get(id(nd.tensor), ()))
