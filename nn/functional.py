@@ -21,7 +21,7 @@ from minigrad.ops.linear import Linear
 from minigrad.ops.norm import Normalize
 from minigrad.ops.reduce import LogSoftmax, Softmax
 from minigrad.random import get_rng
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, as_tensor, tensor_arg
 
 __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout",
            "batch_norm", "layer_norm", "group_norm", "instance_norm", "flatten",
@@ -31,14 +31,6 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
 
 
 # ------------------------------------------------------------------ checks
-def _tensor(x, who):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        return Tensor._wrap(np.asarray(x))
-    raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
-
-
 def check_input(who, x, ndims=None, axis=None, size=None, what="features"):
     """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``."""
     if ndims is not None and x.ndim not in ndims:
@@ -61,7 +53,7 @@ def _pair(v, who, name):
 # ------------------------------------------------------------------ layers
 def linear(x, weight, bias=None):
     """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
-    x = _tensor(x, "linear")
+    x = tensor_arg(x, "linear")
     if x.ndim == 0:
         raise ValueError("linear: expected an input with at least 1 dimension, got a scalar")
     check_input("linear", x, axis=-1, size=weight.shape[1], what="input features")
@@ -74,7 +66,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     ``Ho = (H + 2 padding - kh) // stride + 1`` (and likewise Wo).
     """
     who = "conv2d"
-    x = _tensor(x, who)
+    x = tensor_arg(x, who)
     check_input(who, x, ndims=(4,))
     check_input(who, x, axis=1, size=weight.shape[1], what="input channels")
     stride, padding = _pair(stride, who, "stride"), _pair(padding, who, "padding")
@@ -87,7 +79,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 
 
 def _pool(op, who, x, kernel_size, stride, padding):
-    x = _tensor(x, who)
+    x = tensor_arg(x, who)
     check_input(who, x, ndims=(4,))
     kernel = _pair(kernel_size, who, "kernel_size")
     stride = kernel if stride is None else _pair(stride, who, "stride")
@@ -132,7 +124,7 @@ def dropout(x, p=0.5, training=True):
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
-    x = _tensor(x, "dropout")
+    x = tensor_arg(x, "dropout")
     if not training or p == 0.0:
         return x
     dt = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
@@ -144,7 +136,7 @@ def dropout(x, p=0.5, training=True):
 
 def flatten(x, start_dim=1, end_dim=-1):
     """Merge axes ``start_dim..end_dim`` into one (default: all but the batch axis)."""
-    return _tensor(x, "flatten").flatten(start_dim, end_dim)
+    return tensor_arg(x, "flatten").flatten(start_dim, end_dim)
 
 
 # ------------------------------------------------------------ normalisation
@@ -172,7 +164,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     x: ``(N, C, *)``; running_mean, running_var: ``np.ndarray (C,)`` (or None in
     training, to keep no statistics); weight, bias: ``(C,)`` or None.
     """
-    x = _tensor(x, "batch_norm")
+    x = tensor_arg(x, "batch_norm")
     shape = _channel_shape(x)
     if not training:
         scale = 1.0 / np.sqrt(running_var + eps)
@@ -199,7 +191,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` axes of each sample (Ba et al. 2016)."""
-    x = _tensor(x, "layer_norm")
+    x = tensor_arg(x, "layer_norm")
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(ns):] != ns or x.ndim < len(ns):
         raise ValueError(f"layer_norm: expected an input whose trailing axes are {ns}, "
@@ -213,7 +205,7 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 
     x ``(N, C, *)``; weight and bias are per channel ``(C,)``.
     """
-    x = _tensor(x, "group_norm")
+    x = tensor_arg(x, "group_norm")
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"group_norm: expected an input (N, C, *) with C divisible by "
                          f"num_groups={num_groups}, got shape {x.shape}")
@@ -224,7 +216,7 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 
 def instance_norm(x, weight=None, bias=None, eps=1e-5):
     """Normalise each channel of each sample over its spatial axes (Ulyanov et al. 2016)."""
-    x = _tensor(x, "instance_norm")
+    x = tensor_arg(x, "instance_norm")
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape "
                          f"{x.shape}")
@@ -312,15 +304,13 @@ def _same_shape(who, x, t):
 
 def _float_target(t, x):
     """A target as a Tensor (kept if it is one, so it may require grad) of x's dtype."""
-    if isinstance(t, Tensor):
-        return t if t.dtype == x.dtype else t.astype(x.dtype)
-    return Tensor._wrap(np.asarray(t, dtype=x.dtype))
+    return as_tensor(t, dtype=x.dtype)
 
 
 def _elementwise_args(who, input, target, reduction):
     """Validate a loss whose input and target match element for element."""
     _check_reduction(who, reduction)
-    input = _tensor(input, who)
+    input = tensor_arg(input, who)
     target = _float_target(target, input)
     _same_shape(who, input, target)
     return input, target
@@ -358,7 +348,7 @@ def _class_targets(who, x, target, probabilities=True):
 
 def _class_loss(op, who, input, target, reduction, probabilities):
     _check_reduction(who, reduction)
-    input = _tensor(input, who)
+    input = tensor_arg(input, who)
     target = _class_targets(who, input, target, probabilities)
     return op.apply(input, target, reduction=reduction)
 

@@ -13,17 +13,19 @@ from minigrad.tensor import Tensor
 
 
 def _grads(parameters, where):
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    grads = []
-    for p in parameters:
+    """The parameters among ``parameters`` that have a gradient (all checked, none changed)."""
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: expected Tensors (parameters), got {type(p).__name__}")
-        if p.grad is not None:
-            if not (isinstance(p.grad, np.ndarray) and p.grad.flags.writeable):
-                p.grad = np.array(p.grad)          # scaled in place below
-            grads.append(p)
-    return grads
+    return [p for p in params if p.grad is not None]
+
+
+def _make_writable(params):
+    """Give each parameter a gradient that can be scaled in place (after all checks)."""
+    for p in params:
+        if not (isinstance(p.grad, np.ndarray) and p.grad.flags.writeable):
+            p.grad = np.array(p.grad)
 
 
 def _norm_type(norm_type):
@@ -49,15 +51,15 @@ def total_grad_norm(parameters, norm_type=2.0):
     in float64. 0.0 when no parameter has a gradient.
     """
     p = _norm_type(norm_type)
-    params = _grads(parameters, "total_grad_norm")
-    if not params:
+    grads = [np.asarray(q.grad) for q in _grads(parameters, "total_grad_norm")]
+    if not grads:
         return 0.0
     if p == math.inf:
-        return float(max(np.max(np.abs(q.grad)) if q.grad.size else 0.0 for q in params))
+        return float(max(np.max(np.abs(g)) if g.size else 0.0 for g in grads))
     if p == 2.0:
-        s = sum(float(np.dot(g, g)) for g in (q.grad.ravel().astype(np.float64) for q in params))
+        s = sum(float(np.dot(g, g)) for g in (g.ravel().astype(np.float64) for g in grads))
         return math.sqrt(s)
-    s = sum(float(np.sum(np.abs(q.grad.astype(np.float64)) ** p)) for q in params)
+    s = sum(float(np.sum(np.abs(g.astype(np.float64)) ** p)) for g in grads)
     return s ** (1.0 / p)
 
 
@@ -99,6 +101,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     with np.errstate(invalid="ignore"):
         coef = np.minimum(max_norm / (total + 1e-6), 1.0)
     if coef != 1.0:                   # True for nan as well, as in PyTorch
+        _make_writable(params)
         for q in params:
             q.grad *= q.grad.dtype.type(coef)
     return total
@@ -114,5 +117,7 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for q in _grads(parameters, "clip_grad_value_"):
+    params = _grads(parameters, "clip_grad_value_")
+    _make_writable(params)
+    for q in params:
         np.clip(q.grad, -clip_value, clip_value, out=q.grad)
