@@ -67,7 +67,7 @@ def astype(x, dtype):
     dtype = np.dtype(dtype)
     if x.data.dtype == dtype:
         return x
-    return Cast.apply(x, dtype)
+    return Cast.apply(x, dtype=dtype)
 
 
 # ------------------------------------------------------------- reductions
