@@ -8,6 +8,7 @@ public names (``mg.exp``, ``x.exp()``, ``x + y``...) and installs them on
 import numpy as np
 
 from ..tensor import Tensor
+from . import registry  # noqa: F401  (minigrad.ops.registry.ops(): every op by name)
 from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
                           Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
 from .indexing import GetItem
