@@ -189,4 +189,4 @@ def _check_call(name, what, f, args, params):
     except TypeError as e:
         with_params = f", {', '.join(params)}" if params else ""
         raise TypeError(f"pointwise {name}: {what} is called as "
-                        f"({', '.join(args)}{with_params}) but {e}") from None
+                        f"({', '.join(args)}{with_params}), which it cannot take: {e}") from None
