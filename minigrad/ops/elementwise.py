@@ -31,14 +31,14 @@ def _tie_split(a, b):
     return (a > b) + 0.5 * (a == b)
 
 
-def _inside(x, lo, hi):
-    """1 where lo <= x <= hi (a None bound is open), else 0."""
+def _clip_vjp(g, x, lo=None, hi=None):
+    """g where lo <= x <= hi (a None bound is open), else 0."""
     mask = np.ones(x.shape, dtype=bool)
     if lo is not None:
         mask &= x >= lo
     if hi is not None:
         mask &= x <= hi
-    return mask
+    return g * mask
 
 
 # name            forward    dL/dx from (g, saved)     saves     maths
@@ -58,7 +58,7 @@ Sigmoid = pointwise("Sigmoid", _sigmoid, lambda g, y: g * (y * (1 - y)), "output
 Relu = pointwise("Relu", lambda x: np.maximum(x, 0), lambda g, y: g * (y > 0), "output",
                  _unary_doc("y = max(x, 0), dy/dx = [x > 0]"))
 Clip = pointwise("Clip", lambda x, lo=None, hi=None: np.clip(x, lo, hi),
-                 lambda g, x, lo=None, hi=None: g * _inside(x, lo, hi), "input",
+                 _clip_vjp, "input",
                  "Clamp to [lo, hi] (either may be None); the gradient passes where unclamped.")
 Cast = pointwise("Cast", lambda x, dtype: x.astype(dtype), lambda g, dtype: g, None,
                  "Convert to another floating dtype; the gradient is cast back by the tape.")

@@ -28,15 +28,19 @@ generated ``forward``/``backward`` cost no more than a hand-written Function's.
 """
 import inspect
 import sys
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ..function import Function
 
 SAVES = (None, "input", "output", "both")
+Vjp = Callable[..., np.ndarray]        # a derivative rule: (g, *saved, **params) -> dL/dx
 
 
-def pointwise(name, forward, vjp, saves="input", doc=None):
+def pointwise(name: str, forward: Callable[..., np.ndarray],
+              vjp: Vjp | Sequence[Vjp | None], saves: str | None = "input",
+              doc: str | None = None) -> type[Function]:
     """Make an elementwise op (a Function subclass) from its forward and derivative.
 
     name: the op's name: its class name and the name its nodes carry on the tape.

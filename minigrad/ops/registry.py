@@ -20,7 +20,7 @@ from ..function import Function
 _BUILTIN_PREFIX = __name__.split(".")[0] + "."        # "minigrad."
 
 
-def ops(include_user: bool = False) -> dict:
+def ops(include_user: bool = False) -> dict[str, type[Function]]:
     """Every op, name -> op class, sorted by name.
 
     include_user: also list ops defined outside minigrad (Function subclasses
