@@ -123,7 +123,8 @@ def test_user_ops_are_registered_as_users():
     (dict(vjp=None), ValueError, "at least one input needs a vjp"),
     (dict(vjp="g * x"), TypeError, "vjp must be a function"),
     (dict(forward=3), TypeError, "forward must be callable"),
-    (dict(name="not a name"), TypeError, "name must be an identifier"),
+    (dict(name="not a name"), ValueError, "name must be an identifier"),
+    (dict(name=3), TypeError, "name must be a string"),
 ])
 def test_inconsistent_declarations_fail_at_definition(kwargs, error, message):
     spec = dict(name="Bad", forward=_cube, vjp=lambda g, x: g * 3 * x * x, saves="input")

@@ -49,7 +49,8 @@ def pointwise(name: str, forward: Callable[..., np.ndarray],
         inputs broadcast together (NumPy rules) and y has the broadcast shape.
         Its parameters after the inputs (e.g. ``slope`` in
         ``lambda x, slope: ...``) are the op's keyword parameters: constants,
-        given as ``Op.apply(x, slope=0.1)`` and passed to forward and every vjp.
+        given as ``Op.apply(x, slope=0.1)`` and passed to forward and every vjp
+        (those given to ``apply``: give a vjp the same defaults as forward).
     vjp: the derivative: one function for a one-input op, else a tuple with
         one function per input (``None`` for an input that never needs a
         gradient, e.g. a constant). Each maps the upstream gradient g (y's
@@ -88,8 +89,8 @@ def _compile(name, fn, vjps, saves, has_params):
 
     Like ``collections.namedtuple``, the two functions are generated as source
     (from counts and fixed names only), so every call inside them is a plain
-    positional call -- no argument tuple is built per call, and the op runs as
-    fast as a hand-written Function. For ``Exp`` (saves "output") they read::
+    positional call: no argument tuple or loop per call, only the calls of the
+    declared functions themselves. For ``Exp`` (saves "output") they read::
 
         def forward(ctx, x):
             y = fn(x)
@@ -102,10 +103,10 @@ def _compile(name, fn, vjps, saves, has_params):
     """
     xs = _saved_names("input", len(vjps))
     kept = _saved_names(saves, len(vjps))
-    params = ", **params" if has_params else ""
-    args = ", ".join(("g",) + kept) + params
-    lines = [f"def forward(ctx, {', '.join(xs)}{params}):",
-             f"    y = fn({', '.join(xs)}{params})"]
+    kw = ", **params" if has_params else ""
+    args = ", ".join(("g",) + kept) + kw
+    lines = [f"def forward(ctx, {', '.join(xs)}{kw}):",
+             f"    y = fn({', '.join(xs)}{kw})"]
     if kept:
         lines.append(f"    ctx.saved = ({', '.join(kept)},)")
     if has_params:
@@ -129,8 +130,10 @@ def _compile(name, fn, vjps, saves, has_params):
 
 
 def _validate(name, forward, vjps, saves):
-    if not isinstance(name, str) or not name.isidentifier():
-        raise TypeError(f"pointwise: name must be an identifier string, got {name!r}")
+    if not isinstance(name, str):
+        raise TypeError(f"pointwise: name must be a string, got {type(name).__name__}")
+    if not name.isidentifier():
+        raise ValueError(f"pointwise: name must be an identifier, got {name!r}")
     if not callable(forward):
         raise TypeError(f"pointwise {name}: forward must be callable, got "
                         f"{type(forward).__name__}")
