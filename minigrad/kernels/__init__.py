@@ -27,9 +27,10 @@ import importlib
 
 import numpy as np
 
-from ..ops.recurrent.cells import cell_spec, step_arguments
+from ..ops.recurrent.cells import cell_spec, step_arguments, step_parameters
 
 _compiled = {}
+_functions = {}
 
 
 def _flat(a):
@@ -39,32 +40,39 @@ def _flat(a):
     return a.reshape(-1)
 
 
-def _kernel(module, name, args):
-    """Kernel ``name`` of ``module``, compiled (or loaded from cache) for the types of ``args``
-    followed by the three int64 step rows; one signature per (kernel, dtype)."""
-    arrays = [a for a in args if isinstance(a, np.ndarray)]
-    dtype = arrays[0].dtype
-    key = (module, name, dtype)
-    k = _compiled.get(key)
-    if k is None:
+def _function(spec, name):
+    """The Numba dispatcher ``name`` ('forward' or 'backward') of ``spec``'s kernel module."""
+    key = (spec.kernel_module, name)
+    fn = _functions.get(key)
+    if fn is None:
+        module = importlib.import_module(f".{spec.kernel_module}", __name__)
+        fn = _functions[key] = getattr(module, name)
+    return fn
+
+
+def _kernel(fn, args, dtype):
+    """``fn`` compiled (or loaded from cache) for the types of ``args`` followed by the
+    three int64 step rows; one signature per (kernel, dtype)."""
+    key = (fn, dtype)
+    if key not in _compiled:
         from numba import from_dtype, types
-        k = getattr(importlib.import_module(f".{module}", __name__), name)
         arr = types.Array(from_dtype(dtype), 1, "C")
         sig = tuple(arr if isinstance(a, np.ndarray) else
                     types.boolean if isinstance(a, bool) else types.int64 for a in args)
-        k.compile(sig + (types.int64,) * 3)
-        _compiled[key] = k
-    return k
+        fn.compile(sig + (types.int64,) * 3)
+        _compiled[key] = True
+    return fn
 
 
 def _bind(spec, name, offered, what):
     """The per-step call of ``spec``'s kernel ``name`` on the ``offered`` arguments it takes."""
-    module = importlib.import_module(f".{spec.kernel_module}", __name__)
-    args = step_arguments(getattr(module, name), {**offered, **dict(spec.constants)})
-    if len({a.dtype for a in args if isinstance(a, np.ndarray)}) != 1:
+    fn = _function(spec, name)
+    args = step_arguments(fn, {**offered, **dict(spec.constants)})
+    dtypes = {a.dtype for a in args if isinstance(a, np.ndarray)}
+    if len(dtypes) != 1:
         raise ValueError(f"recurrent kernel ({spec.name}): inconsistent {what} dtypes")
     args = tuple(_flat(a) if isinstance(a, np.ndarray) else a for a in args)
-    k = _kernel(spec.kernel_module, name, args)
+    k = _kernel(fn, args, dtypes.pop())
 
     def step(row, prow, nrow):
         k(*args, row, prow, nrow)
@@ -85,8 +93,10 @@ def binders(spec):
         _check(R.shape == (B, G * H) and XP.shape == (TB, G * H) and bias.shape == (2, G * H)
                and S.shape == (nS, TB + B, H) and (not nW or Wk.shape == (TB, nW * H)),
                "forward arrays")
-        return _bind(spec, "forward", dict(XP=XP, R=R, bias=bias.sum(axis=0), bias_pair=bias,
-                                           S=S, Wk=Wk, H=H, B=B, soff=S[0].size),
+        summed = "bias" in step_parameters(_function(spec, "forward"))
+        return _bind(spec, "forward", dict(XP=XP, R=R, bias=bias.sum(axis=0) if summed else None,
+                                           bias_pair=bias, S=S, Wk=Wk, H=H, B=B,
+                                           soff=S[0].size),
                      "forward arrays")
 
     def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):

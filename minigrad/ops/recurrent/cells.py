@@ -73,13 +73,8 @@ class CellSpec:
 _step_params: Dict[Callable, Tuple[str, ...]] = {}
 
 
-def step_arguments(fn: Callable, offered: Mapping[str, Any]) -> tuple:
-    """The values of ``offered`` that step function ``fn`` takes, in its order.
-
-    ``fn``'s parameters up to its last three (``row, prow, nrow``, given per
-    step) are looked up by name; ``offered`` holds the op's arrays, sizes and
-    the spec's constants.
-    """
+def step_parameters(fn: Callable) -> Tuple[str, ...]:
+    """The names of step function ``fn``'s parameters before ``row, prow, nrow``."""
     names = _step_params.get(fn)
     if names is None:
         params = list(inspect.signature(getattr(fn, "py_func", fn)).parameters)
@@ -87,6 +82,17 @@ def step_arguments(fn: Callable, offered: Mapping[str, Any]) -> tuple:
             raise TypeError(f"step function {fn.__name__} must end with (row, prow, nrow), "
                             f"got {params}")
         names = _step_params[fn] = tuple(params[:-3])
+    return names
+
+
+def step_arguments(fn: Callable, offered: Mapping[str, Any]) -> tuple:
+    """The values of ``offered`` that step function ``fn`` takes, in its order.
+
+    ``fn``'s parameters up to its last three (``row, prow, nrow``, given per
+    step) are looked up by name; ``offered`` holds the op's arrays, sizes and
+    the spec's constants.
+    """
+    names = step_parameters(fn)
     missing = [n for n in names if n not in offered]
     if missing:
         raise TypeError(f"step function {fn.__name__}: no argument named {missing}; "
