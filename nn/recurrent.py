@@ -25,12 +25,10 @@ PyTorch ``state_dict``'s arrays load unchanged.
 """
 import math
 
-import numpy as np
-
 import minigrad as mg
 from minigrad.ops.recurrent import cell_spec, recurrent
 from minigrad.random import get_rng
-from minigrad.tensor import Tensor
+from minigrad.tensor import tensor_arg
 
 from .module import Module
 from .parameter import Parameter
@@ -39,14 +37,6 @@ from .parameter import Parameter
 def _uniform(shape, H):
     k = 1.0 / math.sqrt(H)
     return Parameter(get_rng().uniform(-k, k, shape).astype(mg.get_default_dtype()))
-
-
-def _as_tensor(x, what, owner):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor._wrap(x)
-    raise TypeError(f"{owner}: expected {what} to be a Tensor, got {type(x).__name__}")
 
 
 def _shape_str(names, values):
@@ -91,14 +81,14 @@ class _CellBase(_Mode, Module):
 
     def _check(self, x, h, hname="h"):
         name = type(self).__name__
-        x = _as_tensor(x, "input", name)
+        x = tensor_arg(x, name, "input")
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(f"{name}: expected input of shape (batch, input_size="
                              f"{self.input_size}), got {x.shape}")
         B, H = x.shape[0], self.hidden_size
         if h is None:
             return x, mg.zeros(B, H, dtype=self.weight_hh.dtype)
-        h = _as_tensor(h, hname, name)
+        h = tensor_arg(h, name, hname)
         if h.shape != (B, H):
             raise ValueError(f"{name}: expected {hname} of shape (batch={B}, hidden_size="
                              f"{H}), got {h.shape}")
@@ -240,7 +230,7 @@ class _RecurrentLayer(_Mode, Module):
 
     def _check_input(self, x):
         name = type(self).__name__
-        x = _as_tensor(x, "input", name)
+        x = tensor_arg(x, name, "input")
         dims = ("batch", "seq_len") if self.batch_first else ("seq_len", "batch")
         if x.ndim != 3:
             raise ValueError(f"{name}: expected a 3-D input of shape "
@@ -256,7 +246,7 @@ class _RecurrentLayer(_Mode, Module):
 
     def _check_state(self, h, what, B):
         name = type(self).__name__
-        h = _as_tensor(h, what, name)
+        h = tensor_arg(h, name, what)
         D = 2 if self.bidirectional else 1
         want = (self.num_layers * D, B, self.hidden_size)
         if h.shape != want:
