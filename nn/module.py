@@ -113,6 +113,7 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_forward_pre_hooks", [])
         object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_hooked", False)      # set once a hook is registered
 
     # ------------------------------------------------------- registration
     def __setattr__(self, name, value):
@@ -191,8 +192,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        if (self._forward_pre_hooks or self._forward_hooks or _global_forward_pre_hooks
-                or _global_forward_hooks):
+        if self._hooked or _global_forward_pre_hooks or _global_forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -231,8 +231,10 @@ class Module:
         >>> h = layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
         >>> h.remove()
         """
-        return _add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook",
-                         prepend=prepend, with_kwargs=with_kwargs)
+        handle = _add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook",
+                           prepend=prepend, with_kwargs=with_kwargs)
+        object.__setattr__(self, "_hooked", True)
+        return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
@@ -248,8 +250,10 @@ class Module:
         >>> acts = {}
         >>> h = net.fc1.register_forward_hook(lambda m, args, out: acts.update(fc1=out))
         """
-        return _add_hook(self._forward_hooks, hook, "register_forward_hook",
-                         prepend=prepend, with_kwargs=with_kwargs, always_call=always_call)
+        handle = _add_hook(self._forward_hooks, hook, "register_forward_hook",
+                           prepend=prepend, with_kwargs=with_kwargs, always_call=always_call)
+        object.__setattr__(self, "_hooked", True)
+        return handle
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix=""):
