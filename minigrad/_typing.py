@@ -6,9 +6,11 @@ annotations`` in the importing module), so annotations cost nothing at run time:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Union
+from collections.abc import Iterable, Sequence
+from types import EllipsisType
+from typing import Any, Literal, Union
 
+import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .tensor import Tensor
@@ -17,8 +19,17 @@ from .tensor import Tensor
 Array = NDArray[Any]
 #: what ops and factories accept: a Tensor, an ndarray, a Python number or nested list
 TensorLike = Union[Tensor, ArrayLike]
+#: what nn.functional takes: a Tensor, or an ndarray used as a constant
+TensorOrArray = Union[Tensor, NDArray[Any], np.generic]
+#: what indexes a tensor: ints, slices, None, Ellipsis, int/bool arrays or tensors,
+#: or a tuple of these (NumPy's basic and advanced indexing)
+Index = Union[None, slice, EllipsisType, Tensor, ArrayLike, tuple[Any, ...]]
 #: an array's shape
 Shape = tuple[int, ...]
+#: a size given once for both spatial axes, or as a pair (kernel sizes, strides, padding)
+IntOrPair = Union[int, Sequence[int]]
+#: how a loss reduces over its elements
+Reduction = Literal["mean", "sum", "none"]
 #: the axes a reduction runs over: one, several, or (None) all
 Axis = Union[int, tuple[int, ...], list[int], None]
 #: an optimizer's parameter group: ``{"params": [Tensor, ...], "lr": ..., ...}``
@@ -26,5 +37,5 @@ ParamGroup = dict[str, Any]
 #: what an optimizer is built over: tensors, or parameter groups
 Params = Union[Iterable[Tensor], Iterable[ParamGroup]]
 
-__all__ = ["Array", "ArrayLike", "Axis", "DTypeLike", "ParamGroup", "Params", "Shape",
-           "TensorLike"]
+__all__ = ["Array", "ArrayLike", "Axis", "DTypeLike", "Index", "IntOrPair", "ParamGroup",
+           "Params", "Reduction", "Shape", "TensorLike", "TensorOrArray"]
