@@ -32,10 +32,13 @@ IntOrPair = Union[int, Sequence[int]]
 Reduction = Literal["mean", "sum", "none"]
 #: the axes a reduction runs over: one, several, or (None) all
 Axis = Union[int, tuple[int, ...], list[int], None]
+#: a recurrent state: a Tensor, a nested tuple/list of them (an LSTM's ``(h, c)``),
+#: or None (the zero state)
+State = Union[Tensor, tuple["State", ...], list["State"], None]
 #: an optimizer's parameter group: ``{"params": [Tensor, ...], "lr": ..., ...}``
 ParamGroup = dict[str, Any]
 #: what an optimizer is built over: tensors, or parameter groups
 Params = Union[Iterable[Tensor], Iterable[ParamGroup]]
 
 __all__ = ["Array", "ArrayLike", "Axis", "DTypeLike", "Index", "IntOrPair", "ParamGroup",
-           "Params", "Reduction", "Shape", "TensorLike", "TensorOrArray"]
+           "Params", "Reduction", "Shape", "State", "TensorLike", "TensorOrArray"]

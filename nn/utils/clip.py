@@ -5,14 +5,22 @@ gradient is ``None``. Clipping the total norm keeps the direction of the
 update and bounds its size: the standard answer to exploding gradients in
 recurrent networks (Pascanu, Mikolov & Bengio, 2013).
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from minigrad.tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def _grads(parameters, where):
+    from minigrad._typing import Array
+
+
+def _grads(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     grads = []
@@ -26,7 +34,12 @@ def _grads(parameters, where):
     return grads
 
 
-def _norm_type(norm_type):
+def _arrays(params: list[Tensor]) -> list[Array]:
+    """The gradient arrays of ``_grads``'s parameters (all set; the filter is for mypy)."""
+    return [p.grad for p in params if p.grad is not None]
+
+
+def _norm_type(norm_type: float | str) -> float:
     if isinstance(norm_type, str) and norm_type.lower() == "inf":
         return math.inf
     try:
@@ -39,7 +52,7 @@ def _norm_type(norm_type):
     return p
 
 
-def total_grad_norm(parameters, norm_type=2.0):
+def total_grad_norm(parameters: Tensor | Iterable[Tensor], norm_type: float | str = 2.0) -> float:
     """The p-norm of all gradients taken together, as one flat vector (a float).
 
     .. math:: \\|g\\|_p = \\Big(\\sum_i \\sum_j |g_{ij}|^p\\Big)^{1/p},
@@ -52,16 +65,18 @@ def total_grad_norm(parameters, norm_type=2.0):
     params = _grads(parameters, "total_grad_norm")
     if not params:
         return 0.0
+    grads = _arrays(params)
     if p == math.inf:
-        return float(max(np.max(np.abs(q.grad)) if q.grad.size else 0.0 for q in params))
+        return float(max(np.max(np.abs(g)) if g.size else 0.0 for g in grads))
     if p == 2.0:
-        s = sum(float(np.dot(g, g)) for g in (q.grad.ravel().astype(np.float64) for q in params))
+        s = sum(float(np.dot(g, g)) for g in (g.ravel().astype(np.float64) for g in grads))
         return math.sqrt(s)
-    s = sum(float(np.sum(np.abs(q.grad.astype(np.float64)) ** p)) for q in params)
+    s = sum(float(np.sum(np.abs(g.astype(np.float64)) ** p)) for g in grads)
     return s ** (1.0 / p)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                    norm_type: float | str = 2.0, error_if_nonfinite: bool = False) -> float:
     """Scale all gradients together so that their total norm is at most ``max_norm``.
 
     With ``n = total_grad_norm(parameters, norm_type)`` (the norm of all
@@ -99,12 +114,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     with np.errstate(invalid="ignore"):
         coef = np.minimum(max_norm / (total + 1e-6), 1.0)
     if coef != 1.0:                   # True for nan as well, as in PyTorch
-        for q in params:
-            q.grad *= q.grad.dtype.type(coef)
+        for g in _arrays(params):
+            g *= g.dtype.type(coef)       # in place: g is q.grad
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
 
     .. math:: g_{ij} \\leftarrow \\max(-v, \\min(v, g_{ij}))
@@ -114,5 +129,5 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for q in _grads(parameters, "clip_grad_value_"):
-        np.clip(q.grad, -clip_value, clip_value, out=q.grad)
+    for g in _arrays(_grads(parameters, "clip_grad_value_")):
+        np.clip(g, -clip_value, clip_value, out=g)
