@@ -4,21 +4,46 @@ The path of the data, file by file: ``tensor`` (Tensor) -> ``function`` (op
 base) -> ``ops/`` (forward and backward side by side) -> ``tape`` (the
 reverse pass) -> ``optim`` (the update).
 """
+import importlib.util as _ilu
 import os as _os
+import sys as _sys
 
-# nn/ and optim/ live beside this folder in a source checkout and are installed
-# as minigrad.nn / minigrad.optim. When Python runs from the repository root the
-# source minigrad/ shadows an installed copy; let it find its siblings then.
-_here = _os.path.dirname(_os.path.abspath(__file__))
-_root = _os.path.dirname(_here)
-if not _os.path.isdir(_os.path.join(_here, "nn")) and \
-        _os.path.isfile(_os.path.join(_root, "nn", "__init__.py")):
-    __path__.append(_root)  # noqa: F821  (the package's own search path)
 
-from . import config  # noqa: E402
+def _load_sibling(name):
+    """Load the repository's top-level ``name/`` folder as ``minigrad.<name>``.
+
+    In a source checkout nn/ and optim/ live beside this folder; an install
+    (editable or not) maps them to minigrad.nn / minigrad.optim. When Python
+    runs from the repository root this source folder shadows an installed
+    copy, so its two siblings are loaded here by path -- only these two, so
+    ``minigrad.tests`` or ``minigrad.examples`` do not exist.
+    """
+    folder = _os.path.join(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))), name)
+    spec = _ilu.spec_from_file_location(f"{__name__}.{name}",
+                                        _os.path.join(folder, "__init__.py"),
+                                        submodule_search_locations=[folder])
+    module = _ilu.module_from_spec(spec)
+    _sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del _sys.modules[spec.name]
+        raise
+    return module
+
+
+def _siblings_outside():
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    root = _os.path.dirname(here)
+    return (not _os.path.isdir(_os.path.join(here, "nn"))
+            and _os.path.isfile(_os.path.join(root, "nn", "__init__.py"))
+            and _os.path.isfile(_os.path.join(root, "optim", "__init__.py")))
+
+
+from . import config, hooks  # noqa: E402
 from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,  # noqa: E402
                      set_default_dtype)
-from .tensor import Tensor, tensor  # noqa: E402
+from .tensor import Tensor, as_tensor, tensor  # noqa: E402
 from .function import Context, Function  # noqa: E402
 from .tape import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .ops import (abs, add, astype, clip, concatenate, div, exp, expand, flatten,  # noqa: E402
@@ -31,7 +56,11 @@ from .factories import (arange, empty, eye, full, ones, ones_like, rand, randn, 
                         zeros, zeros_like)
 from .random import manual_seed  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from . import nn, optim  # noqa: E402
+if _siblings_outside():      # a source checkout: nn/ and optim/ beside minigrad/
+    nn = _load_sibling("nn")
+    optim = _load_sibling("optim")
+else:
+    from . import nn, optim  # noqa: E402
 from . import viz  # noqa: E402
 
 __version__ = "0.1.0"

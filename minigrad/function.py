@@ -19,6 +19,8 @@ An op is a subclass with two static methods that live side by side::
 ``apply`` unwraps tensors to arrays (anything else, e.g. a Python scalar, is
 passed through as a constant), runs ``forward``, and, when grad mode is on and
 an input requires grad, records the context as the output's ``grad_fn`` node.
+Features (pictures, anomaly checks, ...) observe ``apply`` through the
+record, op and cut hooks of :mod:`minigrad.hooks`; ``apply`` knows none of them.
 ``backward`` returns one gradient per input (a bare array for one input, a
 tuple for several, ``None`` where no gradient is needed); gradients of
 broadcast inputs are summed back to the input's shape by the tape, not the op.
@@ -27,15 +29,12 @@ import itertools
 
 import numpy as np
 
+from .hooks import cut_hooks, op_hooks, record_hooks
 from .tape import grad_enabled
 from .tensor import Tensor
 
 _NUMERIC_KINDS = "biuf"
 _next_seq = itertools.count().__next__     # creation order = a topological order
-# Set by minigrad.viz.trace_modules() while it records which module made each
-# op (its ``tag(ctx)`` is called for every recorded node, ``derive(t, parents)``
-# for unrecorded ones); None otherwise.
-module_scope = None
 
 
 class Context:
@@ -150,13 +149,17 @@ class Function:
             ctx.seq = _next_seq()
             t._rg = True
             t.grad_fn = ctx
-            if module_scope is not None:     # minigrad.viz.trace_modules()
-                module_scope.tag(ctx)
+            if record_hooks:                 # minigrad.hooks: subscribers only
+                for hook in tuple(record_hooks):
+                    hook(ctx, inputs, t)
         else:
+            ctx = None
             t._rg = False
             t.grad_fn = None
-            if True in needs:   # made under no_grad from tensors that need grad:
-                t._cut = "no_grad"   # a cut point, drawn as such by minigrad.viz
-            elif module_scope is not None:   # trace_modules(): a slice of a cut
-                module_scope.derive(t, inputs)    # tensor is still a cut
+            if cut_hooks and True in needs:  # made under no_grad from inputs that need grad
+                for hook in tuple(cut_hooks):
+                    hook(t, inputs, "no_grad")
+        if op_hooks:
+            for hook in tuple(op_hooks):
+                hook(ctx, inputs, t)
         return t

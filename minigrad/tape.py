@@ -17,14 +17,10 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from .hooks import backward_observers
+
 _grad_enabled = contextvars.ContextVar("minigrad_grad_enabled", default=True)
 grad_enabled = _grad_enabled.get      # the per-op check (a C call, no Python frame)
-
-# Optional observer called as observer(node, out_grad, parent_grads) during a
-# reverse pass (used by minigrad.viz to record the gradient that flowed along
-# every edge). None means no cost at all.
-observers = []
-
 
 def is_grad_enabled():
     """True when ops record nodes on the tape (per thread)."""
@@ -136,7 +132,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         else:
             heappush(heap, (-r.grad_fn.seq, k, r))
     wanted = None if inputs is None else {id(t): None for t in inputs}
-    obs = observers
+    obs = backward_observers     # minigrad.hooks: called per node, if any
     while heap:
         _, k, t = heappop(heap)
         g = grads.pop(k)
@@ -159,7 +155,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 f"{fn.name}.backward returned {len(in_grads)} gradients for "
                 f"{len(parents)} inputs")
         if obs:
-            for o in obs:
+            for o in tuple(obs):
                 o(fn, g, in_grads)
         for p, pg in zip(parents, in_grads):
             if pg is None or p is None or not p._rg:

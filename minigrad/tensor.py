@@ -8,6 +8,7 @@ op's forward and backward live together.
 import numpy as np
 
 from . import dtypes, tape
+from .hooks import cut_hooks
 
 
 def _as_array(data, dtype=None, copy=False, where="tensor"):
@@ -15,8 +16,7 @@ def _as_array(data, dtype=None, copy=False, where="tensor"):
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        arr = np.array(data, dtype=dtype, copy=copy) if (copy or dtype is not None) \
-            else np.asarray(data)
+        arr = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
     else:
         try:
             arr = np.array(data, dtype=dtype)
@@ -43,10 +43,7 @@ class Tensor:
     array([2., 4.], dtype=float32)
     """
 
-    # _cut: set only on tensors cut from a graph ("detach" or "no_grad"), for
-    # minigrad.viz; read with getattr(t, "_cut", None).
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "_cut",
-                 "__weakref__")
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "__weakref__")
     __array_ufunc__ = None          # make NumPy defer to our reflected operators
     __array_priority__ = 1000
 
@@ -180,7 +177,9 @@ class Tensor:
     def detach(self):
         """A tensor sharing this data with no history: the cut that TBPTT makes."""
         t = Tensor._wrap(self.data)
-        t._cut = "detach"
+        if cut_hooks:                   # minigrad.hooks: subscribers only
+            for hook in tuple(cut_hooks):
+                hook(t, (self,), "detach")
         return t
 
     def retain_grad(self):
@@ -250,6 +249,67 @@ class _HookHandle:
         hooks = self._tensor._hooks
         if hooks and self._fn in hooks:
             hooks.remove(self._fn)
+
+
+def as_tensor(data, dtype=None, *, copy=None):
+    """``data`` as a Tensor, sharing memory unless told or forced to copy.
+
+    ``copy`` follows ``np.asarray``'s rule (NumPy 2):
+
+    - ``None`` (default): no copy when none is needed. A Tensor is returned
+      as is (or converted with the differentiable ``astype`` when ``dtype``
+      differs, so its history is kept); an ``np.ndarray`` is wrapped, sharing
+      its memory (writes to one show in the other); a scalar or (nested) list
+      becomes a new array (Python floats get the default dtype).
+    - ``False``: never copy; ``ValueError`` when a copy would be needed
+      (a dtype change, or a list).
+    - ``True``: always a fresh array; for a Tensor, a new leaf without history
+      (as :func:`tensor`).
+
+    The result requires grad only when ``data`` is a Tensor that does.
+
+    >>> a = np.zeros(3, np.float32)
+    >>> t = mg.as_tensor(a); a[0] = 1.0; float(t[0].item())
+    1.0
+    """
+    if copy is not None and not isinstance(copy, bool):
+        raise TypeError(f"as_tensor: copy must be None, True or False, got {copy!r}")
+    want = None if dtype is None else np.dtype(dtype)
+    if isinstance(data, Tensor):
+        if copy:
+            return tensor(data.data, dtype=want)
+        if want is None or want == data.data.dtype:
+            return data
+        if copy is False:
+            raise ValueError(f"as_tensor: converting {data.data.dtype} to {want} needs a "
+                             f"copy, but copy=False")
+        return data.astype(want)
+    if copy is False:
+        if not isinstance(data, (np.ndarray, np.generic)):
+            raise ValueError(f"as_tensor: a {type(data).__name__} must be copied into a "
+                             f"new array, but copy=False")
+        if want is not None and want != data.dtype:
+            raise ValueError(f"as_tensor: converting {data.dtype} to {want} needs a "
+                             f"copy, but copy=False")
+    return Tensor._wrap(_as_array(data, want, copy=bool(copy), where="as_tensor()"))
+
+
+def tensor_arg(x, where, what="input", arrays_only=True):
+    """An argument of ``where`` as a Tensor (:func:`as_tensor`), or a clear TypeError.
+
+    With ``arrays_only`` only Tensors and NumPy arrays are accepted (what
+    layers and the functional API take); otherwise anything ``as_tensor``
+    converts (lists, scalars).
+    """
+    if isinstance(x, Tensor):
+        return x
+    if arrays_only and not isinstance(x, (np.ndarray, np.generic)):
+        raise TypeError(f"{where}: expected {what} to be a Tensor or an array, got "
+                        f"{type(x).__name__}")
+    try:
+        return as_tensor(x)
+    except TypeError as e:
+        raise TypeError(f"{where}: expected {what} to be a Tensor or an array, {e}") from None
 
 
 def tensor(data, dtype=None, requires_grad=False):

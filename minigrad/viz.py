@@ -50,7 +50,8 @@ from collections import Counter, OrderedDict, deque
 
 import numpy as np
 
-from . import function as _function
+from . import hooks as _hooks
+from .nn import module as _nn_module
 from . import tape as _tape
 from .tensor import Tensor
 
@@ -114,10 +115,34 @@ def _param_names(params, model):
     return names
 
 
+# ================================================================ cut marks
+# id(tensor) -> (weak reference, reason) for tensors cut from a graph
+# ("detach" or "no_grad"), filled by a cut hook registered on import.
+_CUTS = {}
+
+
+def cut_reason(t):
+    """Why ``t`` was cut from a graph (``"detach"`` / ``"no_grad"``), or None."""
+    rec = _CUTS.get(id(t))
+    return rec[1] if rec is not None and rec[0]() is t else None
+
+
+def _mark_cut(t, reason):
+    k = id(t)
+    _CUTS[k] = (weakref.ref(t, lambda _r, k=k: _CUTS.pop(k, None)), reason)
+
+
+def _on_cut(output, inputs, reason):
+    _mark_cut(output, reason)
+
+
+_hooks.register_cut_hook(_on_cut)
+
+
 def _leaf_kind(t, names):
     if id(t) in names:
         return "param", names[id(t)]
-    cut = getattr(t, "_cut", None)
+    cut = cut_reason(t)
     if cut:
         return "detached", "detached"
     if t.data.ndim == 0 and not t._rg:
@@ -163,7 +188,7 @@ def trace(root, params=None, model=None):
         fn = t.grad_fn
         if fn is None:
             kind, name = _leaf_kind(t, names)
-            nodes.append(Node(ids[id(t)], kind, name, t, getattr(t, "_cut", None)))
+            nodes.append(Node(ids[id(t)], kind, name, t, cut_reason(t)))
             continue
         nodes.append(Node(ids[id(t)], "op", fn.name, t))
         for i, p in enumerate(fn.parents):
@@ -210,11 +235,11 @@ class record_grad_norms:
         _EDGE_NORMS[node] = (_norm(out_grad), norms)
 
     def __enter__(self):
-        _tape.observers.append(self._observe)
+        self._handle = _hooks.register_backward_observer(self._observe)
         return self
 
     def __exit__(self, *exc):
-        _tape.observers.remove(self._observe)
+        self._handle.remove()
         return False
 
 
@@ -233,10 +258,12 @@ _SCOPES = weakref.WeakKeyDictionary()
 class trace_modules:
     """Context manager: tag every op recorded inside with the modules being called.
 
-    While active, ``nn.Module.__call__`` pushes/pops the module and
-    ``Function.apply`` tags each recorded node; outside, both cost a single
-    ``None`` check. The tags outlive the block (and ``backward()``), so
-    ``draw_graph(loss, model=net)`` can box ops by module afterwards.
+    While active it subscribes to the engine's seams: global module forward
+    hooks push and pop the module being called, a record hook tags each
+    recorded node with that call path, and an op hook carries cut marks
+    forward; outside the block nothing is registered. The tags outlive the
+    block (and ``backward()``), so ``draw_graph(loss, model=net)`` can box ops
+    by module afterwards. Nested blocks: the innermost one records.
 
     Inside the block, a tensor computed without history from a detached one
     (e.g. the slice ``h0[k]`` a recurrent layer takes of a detached state) is
@@ -251,38 +278,45 @@ class trace_modules:
         self.path = ()
         self._stack = []
         self._calls = 0
+        self._handles = []
 
-    # called by nn.Module.__call__
-    def enter(self, module):
+    def _enter_module(self, module, args):
         self._calls += 1
         self._stack.append(self.path)
         self.path = self.path + ((module, self._calls),)
 
-    def exit(self):
+    def _exit_module(self, module, args, output):
         self.path = self._stack.pop()
 
-    # called by Function.apply for every recorded node
-    def tag(self, ctx):
+    def _tag(self, node, inputs, output):
         if self.path:
-            _SCOPES[ctx] = self.path
+            _SCOPES[node] = self.path
 
-    # called by Function.apply for every op it does not record
     @staticmethod
-    def derive(t, parents):
-        """Mark ``t`` as cut when it was computed from a cut tensor (e.g. ``h0[layer]``)."""
-        for p in parents:
-            cut = getattr(p, "_cut", None) if p is not None else None
-            if cut:
-                t._cut = cut
-                return
+    def _derive(node, inputs, output):
+        """Mark an unrecorded op's output as cut when an input was (e.g. ``h0[layer]``)."""
+        if node is not None or cut_reason(output) is not None:
+            return
+        for p in inputs:
+            if isinstance(p, Tensor):
+                cut = cut_reason(p)
+                if cut:
+                    _mark_cut(output, cut)
+                    return
 
     def __enter__(self):
-        self._prev = _function.module_scope
-        _function.module_scope = self
+        self._handles = [
+            _nn_module.register_module_forward_pre_hook(self._enter_module),
+            _nn_module.register_module_forward_hook(self._exit_module, always_call=True),
+            _hooks.register_record_hook(self._tag),
+            _hooks.register_op_hook(self._derive),
+        ]
         return self
 
     def __exit__(self, *exc):
-        _function.module_scope = self._prev
+        for h in self._handles:
+            h.remove()
+        self._handles = []
         return False
 
 

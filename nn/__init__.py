@@ -1,6 +1,6 @@
 """minigrad.nn: modules, layers, losses, initialisation and the functional API."""
 from .parameter import Parameter
-from .module import Module
+from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
 from .container import Flatten, Identity, ModuleList, Sequential
 from .linear import Linear
 from .conv import Conv2d

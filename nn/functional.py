@@ -25,7 +25,7 @@ from minigrad.ops.linear import Linear
 from minigrad.ops.norm import Normalize
 from minigrad.ops.reduce import LogSoftmax, Softmax
 from minigrad.random import get_rng
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, as_tensor, tensor_arg
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,14 +42,6 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
 
 
 # ------------------------------------------------------------------ checks
-def _tensor(x: TensorOrArray, who: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        return Tensor._wrap(np.asarray(x))
-    raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
-
-
 def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
                 axis: int | None = None, size: int | None = None,
                 what: str = "features") -> Tensor:
@@ -74,7 +66,7 @@ def _pair(v: IntOrPair, who: str, name: str) -> tuple[int, int]:
 # ------------------------------------------------------------------ layers
 def linear(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
-    x = _tensor(x, "linear")
+    x = tensor_arg(x, "linear")
     if x.ndim == 0:
         raise ValueError("linear: expected an input with at least 1 dimension, got a scalar")
     check_input("linear", x, axis=-1, size=weight.shape[1], what="input features")
@@ -88,7 +80,7 @@ def conv2d(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None,
     ``Ho = (H + 2 padding - kh) // stride + 1`` (and likewise Wo).
     """
     who = "conv2d"
-    x = _tensor(x, who)
+    x = tensor_arg(x, who)
     check_input(who, x, ndims=(4,))
     check_input(who, x, axis=1, size=weight.shape[1], what="input channels")
     stride, padding = _pair(stride, who, "stride"), _pair(padding, who, "padding")
@@ -102,7 +94,7 @@ def conv2d(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None,
 
 def _pool(op: type[Function], who: str, x: TensorOrArray, kernel_size: IntOrPair,
           stride: IntOrPair | None, padding: IntOrPair) -> Tensor:
-    x = _tensor(x, who)
+    x = tensor_arg(x, who)
     check_input(who, x, ndims=(4,))
     kernel = _pair(kernel_size, who, "kernel_size")
     stride = kernel if stride is None else _pair(stride, who, "stride")
@@ -149,7 +141,7 @@ def dropout(x: TensorOrArray, p: float = 0.5, training: bool = True) -> Tensor:
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
-    x = _tensor(x, "dropout")
+    x = tensor_arg(x, "dropout")
     if not training or p == 0.0:
         return x
     dt = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
@@ -161,7 +153,7 @@ def dropout(x: TensorOrArray, p: float = 0.5, training: bool = True) -> Tensor:
 
 def flatten(x: TensorOrArray, start_dim: int = 1, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim..end_dim`` into one (default: all but the batch axis)."""
-    return _tensor(x, "flatten").flatten(start_dim, end_dim)
+    return tensor_arg(x, "flatten").flatten(start_dim, end_dim)
 
 
 # ------------------------------------------------------------ normalisation
@@ -191,7 +183,7 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
     x: ``(N, C, *)``; running_mean, running_var: ``np.ndarray (C,)`` (or None in
     training, to keep no statistics); weight, bias: ``(C,)`` or None.
     """
-    x = _tensor(x, "batch_norm")
+    x = tensor_arg(x, "batch_norm")
     shape = _channel_shape(x)
     if not training:
         if running_mean is None or running_var is None:
@@ -225,7 +217,7 @@ def layer_norm(x: TensorOrArray, normalized_shape: int | Sequence[int],
                weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` axes of each sample (Ba et al. 2016)."""
-    x = _tensor(x, "layer_norm")
+    x = tensor_arg(x, "layer_norm")
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(ns):] != ns or x.ndim < len(ns):
         raise ValueError(f"layer_norm: expected an input whose trailing axes are {ns}, "
@@ -240,7 +232,7 @@ def group_norm(x: TensorOrArray, num_groups: int, weight: Tensor | None = None,
 
     x ``(N, C, *)``; weight and bias are per channel ``(C,)``.
     """
-    x = _tensor(x, "group_norm")
+    x = tensor_arg(x, "group_norm")
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"group_norm: expected an input (N, C, *) with C divisible by "
                          f"num_groups={num_groups}, got shape {x.shape}")
@@ -252,7 +244,7 @@ def group_norm(x: TensorOrArray, num_groups: int, weight: Tensor | None = None,
 def instance_norm(x: TensorOrArray, weight: Tensor | None = None,
                   bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample over its spatial axes (Ulyanov et al. 2016)."""
-    x = _tensor(x, "instance_norm")
+    x = tensor_arg(x, "instance_norm")
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape "
                          f"{x.shape}")
@@ -340,16 +332,14 @@ def _same_shape(who: str, x: Tensor | Array, t: Tensor | Array) -> None:
 
 def _float_target(t: TensorLike, x: Tensor) -> Tensor:
     """A target as a Tensor (kept if it is one, so it may require grad) of x's dtype."""
-    if isinstance(t, Tensor):
-        return t if t.dtype == x.dtype else t.astype(x.dtype)
-    return Tensor._wrap(np.asarray(t, dtype=x.dtype))
+    return as_tensor(t, dtype=x.dtype)
 
 
 def _elementwise_args(who: str, input: TensorOrArray, target: TensorLike,
                       reduction: str) -> tuple[Tensor, Tensor]:
     """Validate a loss whose input and target match element for element."""
     _check_reduction(who, reduction)
-    input = _tensor(input, who)
+    input = tensor_arg(input, who)
     target = _float_target(target, input)
     _same_shape(who, input, target)
     return input, target
@@ -391,7 +381,7 @@ def _class_targets(who: str, x: Tensor, target: TensorLike,
 def _class_loss(op: type[Function], who: str, input: TensorOrArray, target: TensorLike,
                 reduction: str, probabilities: bool) -> Tensor:
     _check_reduction(who, reduction)
-    input = _tensor(input, who)
+    input = tensor_arg(input, who)
     target = _class_targets(who, input, target, probabilities)
     return op.apply(input, target, reduction=reduction)
 

@@ -4,12 +4,17 @@ Attributes that are Parameters or Modules register themselves on assignment
 (``__setattr__`` files them into ordered dicts), so ``parameters()`` can walk
 the tree. ``named_parameters`` keeps a memo so a Parameter shared or tied
 between modules is yielded once, under its first name.
+
+Calling a module runs, as PyTorch does: the global forward pre-hooks, the
+module's forward pre-hooks, ``forward``, the global forward hooks, the
+module's forward hooks. With no hook registered a call is just ``forward``.
 """
+import warnings
 from collections import OrderedDict
 
 import numpy as np
 
-from minigrad import function as _function
+from minigrad.hooks import RemovableHandle
 from minigrad.tensor import Tensor
 
 from .parameter import Parameter
@@ -17,6 +22,74 @@ from .parameter import Parameter
 
 class StateDictError(RuntimeError, ValueError):
     """``load_state_dict`` found missing, unexpected or mis-shaped keys (nothing was loaded)."""
+
+
+# Forward hooks are kept as lists of _Hook records (the handle removes its record).
+_global_forward_pre_hooks = []
+_global_forward_hooks = []
+
+
+class _Hook:
+    __slots__ = ("fn", "with_kwargs", "always_call")
+
+    def __init__(self, fn, with_kwargs=False, always_call=False):
+        self.fn, self.with_kwargs, self.always_call = fn, with_kwargs, always_call
+
+
+def _add_hook(registry, fn, what, prepend=False, with_kwargs=False, always_call=False):
+    if not callable(fn):
+        raise TypeError(f"{what}: expected a callable hook, got {type(fn).__name__}")
+    record = _Hook(fn, bool(with_kwargs), bool(always_call))
+    if prepend:
+        registry.insert(0, record)
+    else:
+        registry.append(record)
+    return RemovableHandle(registry, record)
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, args)`` before every module's ``forward`` (all modules).
+
+    As :meth:`Module.register_forward_pre_hook`, for every module; global
+    pre-hooks run before a module's own. Returns a removable handle.
+    """
+    return _add_hook(_global_forward_pre_hooks, hook, "register_module_forward_pre_hook")
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Call ``hook(module, args, output)`` after every module's ``forward`` (all modules).
+
+    As :meth:`Module.register_forward_hook`, for every module; global hooks
+    run before a module's own. ``always_call=True`` also calls it (with
+    ``output=None``) when ``forward`` raises, so a pre-hook that opens a scope
+    and this hook that closes it stay balanced. Returns a removable handle.
+    """
+    return _add_hook(_global_forward_hooks, hook, "register_module_forward_hook",
+                     with_kwargs=with_kwargs, always_call=always_call)
+
+
+def _run_pre_hooks(module, hooks, args, kwargs):
+    for h in hooks:
+        if h.with_kwargs:
+            res = h.fn(module, args, kwargs)
+            if res is not None:
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    raise RuntimeError(
+                        f"forward pre-hook {getattr(h.fn, '__name__', h.fn)!r} with "
+                        f"with_kwargs=True must return None or a tuple (args, kwargs), "
+                        f"got {type(res).__name__}")
+                args, kwargs = res
+        else:
+            res = h.fn(module, args)
+            if res is not None:
+                args = res if isinstance(res, tuple) else (res,)
+    return args, kwargs
+
+
+def _call_forward_hook(module, h, args, kwargs, output):
+    if h.with_kwargs:
+        return h.fn(module, args, kwargs, output)
+    return h.fn(module, args, output)
 
 
 class Module:
@@ -38,6 +111,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_pre_hooks", [])
+        object.__setattr__(self, "_forward_hooks", [])
 
     # ------------------------------------------------------- registration
     def __setattr__(self, name, value):
@@ -116,14 +191,65 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        scope = _function.module_scope       # set by minigrad.viz.trace_modules()
-        if scope is None:
-            return self.forward(*args, **kwargs)
-        scope.enter(self)
+        if (self._forward_pre_hooks or self._forward_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks):
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        """``__call__`` when a hook is registered (PyTorch's order and semantics)."""
+        args, kwargs = _run_pre_hooks(self, _global_forward_pre_hooks + self._forward_pre_hooks,
+                                      args, kwargs)
+        post = _global_forward_hooks + self._forward_hooks
         try:
-            return self.forward(*args, **kwargs)
-        finally:
-            scope.exit()
+            output = self.forward(*args, **kwargs)
+        except BaseException:
+            for h in post:
+                if h.always_call:
+                    try:
+                        _call_forward_hook(self, h, args, kwargs, None)
+                    except Exception as e:     # the forward's own error is what matters
+                        warnings.warn(f"forward hook {getattr(h.fn, '__name__', h.fn)!r} "
+                                      f"raised while handling an error in forward: {e!r}")
+            raise
+        for h in post:
+            res = _call_forward_hook(self, h, args, kwargs, output)
+            if res is not None:
+                output = res
+        return output
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before each ``forward`` of this module.
+
+        ``args`` is the tuple of positional arguments. The hook may return None
+        (inputs unchanged) or new inputs (a non-tuple is wrapped into a
+        1-tuple). With ``with_kwargs=True`` it is called as
+        ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``.
+        ``prepend=True`` runs it before the hooks already registered. Returns a
+        handle whose ``remove()`` unregisters it.
+
+        >>> h = layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        >>> h.remove()
+        """
+        return _add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook",
+                         prepend=prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """Call ``hook(module, args, output)`` after each ``forward`` of this module.
+
+        The hook may return None (output unchanged) or a replacement output.
+        With ``with_kwargs=True`` it is called as ``hook(module, args, kwargs,
+        output)``. ``always_call=True`` calls it even when ``forward`` raises
+        (with ``output=None``; the error is re-raised after). ``prepend=True``
+        runs it before the hooks already registered. Returns a handle whose
+        ``remove()`` unregisters it.
+
+        >>> acts = {}
+        >>> h = net.fc1.register_forward_hook(lambda m, args, out: acts.update(fc1=out))
+        """
+        return _add_hook(self._forward_hooks, hook, "register_forward_hook",
+                         prepend=prepend, with_kwargs=with_kwargs, always_call=always_call)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix=""):

@@ -135,3 +135,25 @@ def test_total_grad_norm_after_backward():
     g = np.concatenate([2 * w.data.ravel(), [3.0, 3.0]])
     assert total_grad_norm([w, b]) == pytest.approx(np.sqrt(np.sum(g ** 2)))
     assert total_grad_norm([w, b], math.inf) == pytest.approx(6.0)
+
+
+def test_total_grad_norm_leaves_grads_untouched():
+    """A query: read-only gradients stay the same objects, unchanged."""
+    w = mg.tensor(np.ones(3), requires_grad=True)
+    g = np.array([3.0, 4.0, 0.0])
+    g.flags.writeable = False
+    w.grad = g
+    assert total_grad_norm([w]) == pytest.approx(5.0)
+    assert w.grad is g and not w.grad.flags.writeable
+
+
+def test_clip_grad_norm_checks_everything_before_changing_a_grad():
+    w = mg.tensor(np.ones(2), requires_grad=True)
+    g = np.array([30.0, 40.0])
+    g.flags.writeable = False
+    w.grad = g
+    with pytest.raises(TypeError, match="expected Tensors"):
+        clip_grad_norm_([w, "not a tensor"], 1.0)
+    with pytest.raises(ValueError, match="max_norm must be >= 0"):
+        clip_grad_norm_([w], -1.0)
+    assert w.grad is g

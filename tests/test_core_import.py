@@ -40,3 +40,36 @@ def test_import_does_not_load_numba():
     (line,) = _run("import sys, minigrad; from minigrad import nn, optim; "
                    "print('numba' in sys.modules)")
     assert line == "False"
+
+
+_NOT_PACKAGES = ("tests", "benchmarks", "examples")
+_PROBE = ("import importlib\n"
+          "for name in {names!r}:\n"
+          "    try:\n"
+          "        importlib.import_module('minigrad.' + name)\n"
+          "        print('imported', name)\n"
+          "    except ImportError:\n"
+          "        print('ImportError', name)\n"
+          "from minigrad import nn, optim\n"
+          "import minigrad.nn.utils\n"
+          "print(nn.__file__); print(optim.__file__); print(minigrad.nn.utils.__file__)\n")
+# Drop the finders an editable install adds, so the import sees only the source tree
+# (as with no install, or with a non-editable install shadowed by the source).
+_NO_EDITABLE = ("import sys\n"
+                "sys.meta_path[:] = [f for f in sys.meta_path\n"
+                "                    if 'editable' not in getattr(f, '__module__', '')]\n")
+
+
+def _check_only_nn_and_optim_resolve(lines):
+    assert lines[:3] == [f"ImportError {n}" for n in _NOT_PACKAGES]
+    assert lines[3:] == [os.path.join(ROOT, "nn", "__init__.py"),
+                         os.path.join(ROOT, "optim", "__init__.py"),
+                         os.path.join(ROOT, "nn", "utils", "__init__.py")]
+
+
+def test_only_nn_and_optim_resolve_to_top_level_folders():
+    _check_only_nn_and_optim_resolve(_run(_PROBE.format(names=_NOT_PACKAGES)))
+
+
+def test_only_nn_and_optim_resolve_without_an_editable_install():
+    _check_only_nn_and_optim_resolve(_run(_NO_EDITABLE + _PROBE.format(names=_NOT_PACKAGES)))

@@ -21,17 +21,19 @@ if TYPE_CHECKING:
 
 
 def _grads(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    grads = []
-    for p in parameters:
+    """The parameters among ``parameters`` that have a gradient (all checked, none changed)."""
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: expected Tensors (parameters), got {type(p).__name__}")
-        if p.grad is not None:
-            if not (isinstance(p.grad, np.ndarray) and p.grad.flags.writeable):
-                p.grad = np.array(p.grad)          # scaled in place below
-            grads.append(p)
-    return grads
+    return [p for p in params if p.grad is not None]
+
+
+def _make_writable(params: list[Tensor]) -> None:
+    """Give each parameter a gradient that can be scaled in place (after all checks)."""
+    for p in params:
+        if not (isinstance(p.grad, np.ndarray) and p.grad.flags.writeable):
+            p.grad = np.array(p.grad)
 
 
 def _arrays(params: list[Tensor]) -> list[Array]:
@@ -62,10 +64,9 @@ def total_grad_norm(parameters: Tensor | Iterable[Tensor], norm_type: float | st
     in float64. 0.0 when no parameter has a gradient.
     """
     p = _norm_type(norm_type)
-    params = _grads(parameters, "total_grad_norm")
-    if not params:
+    grads = [np.asarray(q.grad) for q in _grads(parameters, "total_grad_norm")]
+    if not grads:
         return 0.0
-    grads = _arrays(params)
     if p == math.inf:
         return float(max(np.max(np.abs(g)) if g.size else 0.0 for g in grads))
     if p == 2.0:
@@ -114,6 +115,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     with np.errstate(invalid="ignore"):
         coef = np.minimum(max_norm / (total + 1e-6), 1.0)
     if coef != 1.0:                   # True for nan as well, as in PyTorch
+        _make_writable(params)
         for g in _arrays(params):
             g *= g.dtype.type(coef)       # in place: g is q.grad
     return total
@@ -129,5 +131,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for g in _arrays(_grads(parameters, "clip_grad_value_")):
+    params = _grads(parameters, "clip_grad_value_")
+    _make_writable(params)
+    for g in _arrays(params):
         np.clip(g, -clip_value, clip_value, out=g)

@@ -23,9 +23,9 @@ import numpy as np
 
 from minigrad.autograd import grad
 from minigrad.ops import concatenate
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, tensor_arg
 
-from .tbptt import _as_tensor, _time_slice
+from .tbptt import _time_slice
 
 
 def grad_norms_per_step(output, axis=0):
@@ -65,7 +65,7 @@ def unroll(model, x, state=None):
     graph is recorded, so gradients with respect to any ``states[t]`` can be
     taken: each is the state handed from step t to step t + 1.
     """
-    x = _as_tensor(x, "x", "unroll")
+    x = tensor_arg(x, "unroll", "x", arrays_only=False)
     if x.ndim < 2:
         raise ValueError(f"unroll: expected x of shape (T, B, ...), got shape {x.shape}")
     outputs, states = [], []
@@ -151,8 +151,8 @@ def gradient_by_lag(model, x, y, loss_fn, state=None, max_lag=None, anchors=None
     Returns two ``(max_lag,)`` arrays, the lags and the mean norms.
     """
     where = "gradient_by_lag"
-    x = _as_tensor(x, "x", where)
-    y = _as_tensor(y, "y", where)
+    x = tensor_arg(x, where, "x", arrays_only=False)
+    y = tensor_arg(y, where, "y", arrays_only=False)
     T = x.shape[0] if x.ndim else 0
     if y.ndim < 1 or y.shape[0] != T:
         raise ValueError(f"{where}: x and y must have the same length along time (axis 0), "

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from minigrad.ops import concatenate
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, tensor_arg
 
 from .clip import clip_grad_norm_
 from .state import detach_state, reset_state
@@ -45,15 +45,6 @@ def _positive_int(value: int, name: str, where: str) -> int:
     return n
 
 
-def _as_tensor(x: TensorLike, name: str, where: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x)
-    except TypeError as e:
-        raise TypeError(f"{where}: {name} must be a Tensor or an array, {e}") from None
-
-
 def _time_slice(x: Tensor, start: int, stop: int, axis: int = 0) -> Tensor:
     """``x[start:stop]`` along ``axis``: differentiable when x requires grad, else a view."""
     index = (slice(None),) * axis + (slice(start, stop),)
@@ -79,7 +70,7 @@ def tbptt_chunks(x: TensorLike, k: int, axis: int = 0) -> Iterator[Tensor]:
     """
     where = "tbptt_chunks"
     k = _positive_int(k, "k", where)
-    x = _as_tensor(x, "x", where)
+    x = tensor_arg(x, where, "x", arrays_only=False)
     if x.ndim == 0:
         raise ValueError(f"{where}: expected a tensor with a time axis, got a 0-d tensor")
     axis = operator.index(axis)
@@ -217,8 +208,8 @@ class TBPTT:
         state after step ``T - 1``, detached.
         """
         where = "TBPTT.run"
-        x = _as_tensor(x, "x", where)
-        y = _as_tensor(y, "y", where)
+        x = tensor_arg(x, where, "x", arrays_only=False)
+        y = tensor_arg(y, where, "y", arrays_only=False)
         if x.ndim < 2:
             raise ValueError(f"{where}: expected x of shape (T, B, ...), got shape {x.shape}")
         if y.ndim < 1 or y.shape[0] != x.shape[0]:

@@ -1,0 +1,115 @@
+"""Engine seams: where features subscribe to the tape without the engine knowing them.
+
+Four kinds of hook, each a plain function registered here and called by the
+engine at one point. Nothing is called, and nothing costs more than a list's
+truthiness check per op, while none is registered. Every ``register_*``
+returns a :class:`RemovableHandle` (``handle.remove()``, or use it as a
+context manager).
+
+=========================  ======================================  ==========================
+hook                       called as                               when
+=========================  ======================================  ==========================
+record hook                ``fn(node, inputs, output)``            an op is recorded on the
+                                                                   tape (``node`` is its
+                                                                   :class:`~minigrad.function.Context`)
+op hook                    ``fn(node, inputs, output)``            every op applied, recorded
+                                                                   or not (``node`` is None
+                                                                   when not recorded)
+cut hook                   ``fn(output, inputs, reason)``          a tensor is cut from the
+                                                                   graph: ``reason`` is
+                                                                   ``"detach"`` or ``"no_grad"``
+backward observer          ``fn(node, grad_output, grad_inputs)``  per node of a reverse pass,
+                                                                   after its backward ran
+=========================  ======================================  ==========================
+
+``inputs`` is the tuple of positional inputs given to ``Function.apply``
+(Tensors or constants); for ``"detach"`` it is ``(source,)``. A ``"no_grad"``
+cut is an op run with grad mode off on inputs at least one of which requires
+grad. ``grad_output`` is dL/d(node's output); ``grad_inputs`` is the tuple the
+op's backward returned (one entry per parent, ``None`` allowed), before the
+tape sums it back over broadcast axes. Hooks must not change the arrays they
+are given. Hooks are called in registration order; one registered while the
+engine is calling hooks is called from the next event on.
+
+>>> import minigrad as mg
+>>> seen = []
+>>> with mg.hooks.register_record_hook(lambda node, inputs, out: seen.append(node.name)):
+...     y = (mg.ones(2, requires_grad=True) * 3).sum()
+>>> seen
+['Mul', 'Sum']
+
+This module imports nothing from minigrad: the engine (``function``,
+``tensor``, ``tape``) reads the lists below directly.
+"""
+
+__all__ = ["RemovableHandle", "register_record_hook", "register_op_hook",
+           "register_cut_hook", "register_backward_observer"]
+
+# The engine reads these lists; they are only ever mutated in place.
+record_hooks = []
+op_hooks = []
+cut_hooks = []
+backward_observers = []
+
+
+class RemovableHandle:
+    """Returned by every ``register_*``: ``remove()`` unregisters (idempotent).
+
+    Also a context manager that removes the hook on exit::
+
+        with mg.hooks.register_backward_observer(fn):
+            loss.backward()
+    """
+
+    __slots__ = ("_registry", "_fn")
+
+    def __init__(self, registry, fn):
+        self._registry, self._fn = registry, fn
+
+    def remove(self):
+        """Unregister the hook; calling it again does nothing."""
+        registry, self._registry = self._registry, None
+        if registry is None:
+            return
+        for i, f in enumerate(registry):
+            if f is self._fn:
+                del registry[i]
+                return
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+
+def _register(registry, fn, what):
+    if not callable(fn):
+        raise TypeError(f"{what}: expected a callable, got {type(fn).__name__}")
+    registry.append(fn)
+    return RemovableHandle(registry, fn)
+
+
+def register_record_hook(fn):
+    """Call ``fn(node, inputs, output)`` each time an op is recorded on the tape."""
+    return _register(record_hooks, fn, "register_record_hook")
+
+
+def register_op_hook(fn):
+    """Call ``fn(node, inputs, output)`` after every op; ``node`` is None if not recorded."""
+    return _register(op_hooks, fn, "register_op_hook")
+
+
+def register_cut_hook(fn):
+    """Call ``fn(output, inputs, reason)`` when a tensor is cut from the graph.
+
+    ``reason``: ``"detach"`` (``Tensor.detach()``; ``inputs`` is ``(source,)``)
+    or ``"no_grad"`` (an op under ``no_grad()`` on an input that requires grad).
+    """
+    return _register(cut_hooks, fn, "register_cut_hook")
+
+
+def register_backward_observer(fn):
+    """Call ``fn(node, grad_output, grad_inputs)`` for each node of every reverse pass."""
+    return _register(backward_observers, fn, "register_backward_observer")
