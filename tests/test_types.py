@@ -34,13 +34,13 @@ def _installed_layout():
     return pkg
 
 
-def run_mypy(*extra):
-    """mypy's (report, errors, exit status) for the configured modules."""
+def run_mypy(*extra, config=ROOT / "pyproject.toml"):
+    """mypy's (report, errors, exit status): by default for the configured modules."""
     pkg = _installed_layout()
     old = os.environ.get("MYPYPATH")
     os.environ["MYPYPATH"] = str(TREE)
     try:
-        out, err, status = api.run(["--config-file", str(ROOT / "pyproject.toml"),
+        out, err, status = api.run(["--config-file", str(config),
                                     "--cache-dir", str(CACHE), *extra])
     finally:
         if old is None:
@@ -59,6 +59,24 @@ def test_public_modules_type_check():
     out, err, status = run_mypy()
     assert status == 0 and not err, f"mypy found errors:\n{out}{err}"
     assert "Success" in out, out
+
+
+def test_misuse_of_the_public_api_is_reported(tmp_path):
+    """The annotations reach user code: mypy rejects wrong calls into minigrad."""
+    user_config = tmp_path / "mypy.ini"      # a user's: minigrad's own errors not shown
+    user_config.write_text("[mypy]\nfollow_imports = silent\nignore_missing_imports = True\n")
+    program = ("import minigrad as mg\n"
+               "from minigrad import nn, optim\n"
+               "layer = nn.Linear('4', 8)\n"
+               "opt = optim.SGD(layer.parameters(), lr='fast')\n"
+               "n: int = mg.zeros(2, 3)\n")
+    out, err, status = run_mypy("-c", program, config=user_config)
+    assert status == 1, out + err
+    for line, want in ((3, '"Linear" has incompatible type "str"'),
+                       (4, '"SGD" has incompatible type "str"'),
+                       (5, 'expression has type "Tensor", variable has type "int"')):
+        assert any(f"<string>:{line}:" in x and want in x for x in out.splitlines()), \
+            f"expected {want!r} at line {line}:\n{out}"
 
 
 if __name__ == "__main__":
