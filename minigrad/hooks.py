@@ -81,9 +81,9 @@ class RemovableHandle:
 
     __slots__ = ("_registry", "_fn")
     _registry: list[Any] | None         # None once removed
-    _fn: Callable[..., object]
+    _fn: object                         # the registered hook (or its record)
 
-    def __init__(self, registry: list[Any], fn: Callable[..., object]) -> None:
+    def __init__(self, registry: list[Any], fn: object) -> None:
         self._registry, self._fn = registry, fn
 
     def remove(self) -> None:
