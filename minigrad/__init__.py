@@ -49,6 +49,7 @@ from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,  
                      set_default_dtype)
 from .tensor import Tensor, as_tensor, tensor  # noqa: E402
 from .function import Context, Function  # noqa: E402
+from .ops.pointwise import pointwise  # noqa: E402
 from .tape import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .ops import (abs, add, astype, clip, concatenate, div, exp, expand, flatten,  # noqa: E402
                   log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,

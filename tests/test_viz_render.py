@@ -153,6 +153,11 @@ def test_grad_norm_recorder_matches_numpy_norms_over_steps():
     assert rec.steps[-1] == 10 and rec.total[-1] == 0.0
 
 
+def test_grad_norm_recorder_lives_in_nn_utils_and_is_reexported_by_viz():
+    assert viz.GradNormRecorder is nn.utils.GradNormRecorder
+    assert viz.plot_grad_norms is nn.utils.plot_grad_norms
+
+
 def test_grad_norm_recorder_accepts_dicts_and_pairs_and_rejects_junk():
     w = mg.tensor([3.0, 4.0], requires_grad=True)
     (w * w).sum().backward()

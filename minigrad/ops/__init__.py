@@ -8,6 +8,7 @@ public names (``mg.exp``, ``x.exp()``, ``x + y``...) and installs them on
 import numpy as np
 
 from ..tensor import Tensor
+from . import registry  # noqa: F401  (minigrad.ops.registry.ops(): every op by name)
 from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
                           Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
 from .indexing import GetItem
@@ -67,7 +68,7 @@ def astype(x, dtype):
     dtype = np.dtype(dtype)
     if x.data.dtype == dtype:
         return x
-    return Cast.apply(x, dtype)
+    return Cast.apply(x, dtype=dtype)
 
 
 # ------------------------------------------------------------- reductions

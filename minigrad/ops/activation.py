@@ -1,7 +1,8 @@
 """Pointwise activations beyond the core set (relu, tanh, sigmoid live in elementwise).
 
-Each is a forward and a vector-Jacobian product on one line, built by one
-factory; rules get ``(g, x, y, **params)`` and return dL/dx::
+Each is a forward and a vector-Jacobian product side by side, declared with
+:func:`~minigrad.ops.pointwise.pointwise`; a rule gets g and what the op
+saves (``(g, x)``, ``(g, x, y)``), plus the op's parameters, and returns dL/dx::
 
     leaky_relu  y = x if x > 0 else a x                  dy/dx = 1 or a
     elu         y = x if x > 0 else alpha (e^x - 1)      dy/dx = 1 or y + alpha
@@ -15,28 +16,14 @@ import math
 
 import numpy as np
 
-from ..function import Function
 from .elementwise import _sigmoid
+from .pointwise import pointwise
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 _K = math.sqrt(2.0 / math.pi)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def _pointwise(name, forward, vjp, doc):
-    def fwd(ctx, x, **params):
-        y = forward(x, **params)
-        ctx.saved = (x, y, params)
-        return y
-
-    def bwd(ctx, g):
-        x, y, params = ctx.saved
-        return vjp(g, x, y, **params)
-
-    return type(name, (Function,), {"forward": staticmethod(fwd),
-                                    "backward": staticmethod(bwd), "__doc__": doc})
 
 
 def _erf_scalar(v):
@@ -74,21 +61,24 @@ def _softplus(x, beta, threshold):
     return np.where(bx > threshold, x, (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta)
 
 
-# name                      forward                                  d/dx (g, x, y, params)
-LeakyRelu = _pointwise("LeakyRelu", lambda x, slope: np.where(x > 0, x, x * slope),
-                       lambda g, x, y, slope: np.where(x > 0, g, g * slope), "max(x,0)+slope*min(x,0)")
-Elu = _pointwise("Elu", _elu,
-                 lambda g, x, y, alpha: np.where(x > 0, g, g * (y + alpha)), "ELU")
-Selu = _pointwise("Selu", lambda x: SELU_SCALE * _elu(x, SELU_ALPHA),
-                  lambda g, x, y: g * np.where(x > 0, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA),
-                  "SELU")
-Gelu = _pointwise("Gelu", lambda x: x * (0.5 + 0.5 * _erf(x * _INV_SQRT2)),
-                  lambda g, x, y: g * ((0.5 + 0.5 * _erf(x * _INV_SQRT2))
-                                       + x * _INV_SQRT2PI * np.exp(-0.5 * x * x)), "GELU (erf)")
-GeluTanh = _pointwise("GeluTanh", _gelu_tanh, lambda g, x, y: g * _gelu_tanh_grad(x),
-                      "GELU (tanh approximation)")
-Silu = _pointwise("Silu", lambda x: x * _sigmoid(x),
-                  lambda g, x, y: g * (_sigmoid(x) * (1 + x * (1 - _sigmoid(x)))), "SiLU")
-Softplus = _pointwise("Softplus", _softplus,
-                      lambda g, x, y, beta, threshold:
-                      np.where(beta * x > threshold, g, g * _sigmoid(beta * x)), "Softplus")
+# name                      forward                                  dL/dx from (g, saved, params)
+LeakyRelu = pointwise("LeakyRelu", lambda x, slope: np.where(x > 0, x, x * slope),
+                      lambda g, x, slope: np.where(x > 0, g, g * slope), "input",
+                      "max(x,0)+slope*min(x,0)")
+Elu = pointwise("Elu", _elu, lambda g, x, y, alpha: np.where(x > 0, g, g * (y + alpha)),
+                "both", "ELU")
+Selu = pointwise("Selu", lambda x: SELU_SCALE * _elu(x, SELU_ALPHA),
+                 lambda g, x, y: g * np.where(x > 0, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA),
+                 "both", "SELU")
+Gelu = pointwise("Gelu", lambda x: x * (0.5 + 0.5 * _erf(x * _INV_SQRT2)),
+                 lambda g, x: g * ((0.5 + 0.5 * _erf(x * _INV_SQRT2))
+                                   + x * _INV_SQRT2PI * np.exp(-0.5 * x * x)), "input",
+                 "GELU (erf)")
+GeluTanh = pointwise("GeluTanh", _gelu_tanh, lambda g, x: g * _gelu_tanh_grad(x), "input",
+                     "GELU (tanh approximation)")
+Silu = pointwise("Silu", lambda x: x * _sigmoid(x),
+                 lambda g, x: g * (_sigmoid(x) * (1 + x * (1 - _sigmoid(x)))), "input", "SiLU")
+Softplus = pointwise("Softplus", _softplus,
+                     lambda g, x, beta, threshold:
+                     np.where(beta * x > threshold, g, g * _sigmoid(beta * x)), "input",
+                     "Softplus")
