@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from .module import Module
 
 if TYPE_CHECKING:
+    from collections import OrderedDict
     from collections.abc import Iterable, Iterator, Mapping
     from typing import TypeVar
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 class _ModuleSequence(Module):
     """What Sequential and ModuleList share: children named "0", "1", ... and list access."""
+
+    _modules: OrderedDict[str, Module]  # type: ignore[assignment]  # (never holds None)
 
     if TYPE_CHECKING:
         @staticmethod

@@ -30,7 +30,7 @@ def ops(include_user: bool = False) -> dict[str, type[Function]]:
     could not be told apart).
     """
     _import_op_modules()
-    found = {}
+    found: dict[str, type[Function]] = {}
     for cls in _subclasses(Function):
         if cls.name.startswith("_"):
             continue
