@@ -1,4 +1,9 @@
-"""The public surface type-checks: mypy over the modules pyproject.toml's [tool.mypy] lists.
+"""The package type-checks: mypy over what pyproject.toml's [tool.mypy] names.
+
+Three checks: mypy finds no error in the package; mypy reports misuse of the
+public API in user code (so the annotations are seen, not read as Any); and the
+operators and methods Tensor declares for type checkers are the ones
+minigrad.ops installs at import, with the same parameters.
 
 mypy cannot follow the editable install's import hook, and in the repository
 ``nn/`` and ``optim/`` sit beside ``minigrad/`` (setuptools maps them to
