@@ -25,17 +25,13 @@ PyTorch ``state_dict``'s arrays load unchanged.
 """
 import math
 
-import numpy as np
-
 import minigrad as mg
-from minigrad.ops.recurrent import recurrent
+from minigrad.ops.recurrent import cell_spec, recurrent
 from minigrad.random import get_rng
-from minigrad.tensor import Tensor
+from minigrad.tensor import tensor_arg
 
 from .module import Module
 from .parameter import Parameter
-
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def _uniform(shape, H):
@@ -43,29 +39,37 @@ def _uniform(shape, H):
     return Parameter(get_rng().uniform(-k, k, shape).astype(mg.get_default_dtype()))
 
 
-def _as_tensor(x, what, owner):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor._wrap(x)
-    raise TypeError(f"{owner}: expected {what} to be a Tensor, got {type(x).__name__}")
-
-
 def _shape_str(names, values):
     return "(" + ", ".join(f"{n}={v}" if v is not None else n
                            for n, v in zip(names, values)) + ")"
 
 
-# ===================================================================== cells
-class _CellBase(Module):
+class _Mode:
+    """Which registered cell (``minigrad.ops.recurrent.cell_spec``) a cell or layer runs."""
     kind = "rnn"
 
-    def __init__(self, input_size, hidden_size, bias=True):
+    @property
+    def _mode(self) -> str:
+        return self.kind
+
+
+class _RNNMode(_Mode):
+    """The Elman RNN's cell follows its ``nonlinearity`` ('rnn_tanh' or 'rnn_relu')."""
+    nonlinearity = "tanh"    # the default until __init__ sets the instance's
+
+    @property
+    def _mode(self) -> str:
+        return f"rnn_{self.nonlinearity}"
+
+
+# ===================================================================== cells
+class _CellBase(_Mode, Module):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__()
         if input_size < 1 or hidden_size < 1:
             raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be "
                              f"positive, got {input_size} and {hidden_size}")
-        G, H = _GATES[self.kind], hidden_size
+        G, H = cell_spec(self._mode).gates, hidden_size
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         self.weight_ih = _uniform((G * H, input_size), H)
         self.weight_hh = _uniform((G * H, H), H)
@@ -77,14 +81,14 @@ class _CellBase(Module):
 
     def _check(self, x, h, hname="h"):
         name = type(self).__name__
-        x = _as_tensor(x, "input", name)
+        x = tensor_arg(x, name, "input")
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(f"{name}: expected input of shape (batch, input_size="
                              f"{self.input_size}), got {x.shape}")
         B, H = x.shape[0], self.hidden_size
         if h is None:
             return x, mg.zeros(B, H, dtype=self.weight_hh.dtype)
-        h = _as_tensor(h, hname, name)
+        h = tensor_arg(h, name, hname)
         if h.shape != (B, H):
             raise ValueError(f"{name}: expected {hname} of shape (batch={B}, hidden_size="
                              f"{H}), got {h.shape}")
@@ -104,7 +108,7 @@ class _CellBase(Module):
         return s if self.bias else s + ", bias=False"
 
 
-class RNNCell(_CellBase):
+class RNNCell(_RNNMode, _CellBase):
     """``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``nonlinearity='relu'``: relu).
 
     x (B, I), h (B, H) or None (zeros) -> h' (B, H).
@@ -115,7 +119,8 @@ class RNNCell(_CellBase):
     """
     kind = "rnn"
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh") -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', "
                              f"got {nonlinearity!r}")
@@ -182,7 +187,7 @@ class GRUCell(_CellBase):
 
 
 # ===================================================================== layers
-class _RecurrentLayer(Module):
+class _RecurrentLayer(_Mode, Module):
     """The layer mechanism shared by RNN, LSTM and GRU (see the module docstring).
 
     Input (T, B, I), or (B, T, I) with ``batch_first``. Output (T, B, D*H)
@@ -192,10 +197,10 @@ class _RecurrentLayer(Module):
     direction first. ``dropout`` is applied to every layer's output except the
     last, in training mode.
     """
-    kind = "rnn"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
         if input_size < 1 or hidden_size < 1 or num_layers < 1:
@@ -206,7 +211,7 @@ class _RecurrentLayer(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        G, H, D = _GATES[self.kind], hidden_size, 2 if bidirectional else 1
+        G, H, D = cell_spec(self._mode).gates, hidden_size, 2 if bidirectional else 1
         for k in range(num_layers):
             for d in range(D):
                 sfx = f"_l{k}" + ("_reverse" if d else "")
@@ -217,10 +222,6 @@ class _RecurrentLayer(Module):
                     setattr(self, "bias_ih" + sfx, _uniform((G * H,), H))
                     setattr(self, "bias_hh" + sfx, _uniform((G * H,), H))
 
-    @property
-    def _cell(self):
-        return self.kind
-
     def _weights(self, k, d):
         sfx = f"_l{k}" + ("_reverse" if d else "")
         p = self._parameters
@@ -229,7 +230,7 @@ class _RecurrentLayer(Module):
 
     def _check_input(self, x):
         name = type(self).__name__
-        x = _as_tensor(x, "input", name)
+        x = tensor_arg(x, name, "input")
         dims = ("batch", "seq_len") if self.batch_first else ("seq_len", "batch")
         if x.ndim != 3:
             raise ValueError(f"{name}: expected a 3-D input of shape "
@@ -245,7 +246,7 @@ class _RecurrentLayer(Module):
 
     def _check_state(self, h, what, B):
         name = type(self).__name__
-        h = _as_tensor(h, what, name)
+        h = tensor_arg(h, name, what)
         D = 2 if self.bidirectional else 1
         want = (self.num_layers * D, B, self.hidden_size)
         if h.shape != want:
@@ -265,9 +266,7 @@ class _RecurrentLayer(Module):
             h0 = self._check_state(h0, "h0", B)
         if c0 is not None:
             c0 = self._check_state(c0, "c0", B)
-        cell = self.kind
-        if cell == "rnn":
-            cell = "rnn_relu" if self.nonlinearity == "relu" else "rnn_tanh"
+        spec = cell_spec(self._mode)
         D = 2 if self.bidirectional else 1
         hn, cn = [], []
         inp = x
@@ -277,8 +276,8 @@ class _RecurrentLayer(Module):
                 j = k * D + d
                 y = recurrent(inp, None if h0 is None else h0[j],
                               None if c0 is None else c0[j], *self._weights(k, d),
-                              cell=cell, reverse=bool(d))
-                if self.kind == "lstm":               # y = [h_1..h_T, c_n]
+                              cell=spec.name, reverse=bool(d))
+                if spec.states == 2:                  # y = [h_1..h_T, c_n]
                     cn.append(y[T])
                     y = y[:T]
                 outs.append(y)
@@ -305,7 +304,7 @@ class _RecurrentLayer(Module):
         return s
 
 
-class RNN(_RecurrentLayer):
+class RNN(_RNNMode, _RecurrentLayer):
     """Multi-layer Elman RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
 
     ``rnn(x, h0=None) -> (output, h_n)``; x (T, B, I) (or (B, T, I) with
@@ -319,8 +318,9 @@ class RNN(_RecurrentLayer):
     """
     kind = "rnn"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh",
-                 bias=True, batch_first=False, dropout=0.0, bidirectional=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,

@@ -165,7 +165,7 @@ def test_layer_equals_cell_composition_on_both_paths(kind, T, B, I, H, L, bi, ba
 @contextlib.contextmanager
 def small_blocks(mnk, min_block):
     """Make the per-step products split into column blocks at test sizes."""
-    from minigrad.ops import recurrent as rec
+    from minigrad.ops.recurrent import products as rec
     old = rec._SMALL_MNK, rec._MIN_BLOCK
     rec._SMALL_MNK, rec._MIN_BLOCK = mnk, min_block
     try:
@@ -175,7 +175,7 @@ def small_blocks(mnk, min_block):
 
 
 def test_block_width_rule():
-    from minigrad.ops.recurrent import _block_width
+    from minigrad.ops.recurrent.products import _block_width
     # (batch, K, N) of the forward (B, H) @ (H, G*H) and backward (B, G*H) @ (G*H, H)
     assert _block_width(32, 128, 512) == 128
     assert _block_width(32, 256, 1024) == 64
@@ -469,3 +469,23 @@ def test_recurrent_op_checks_shapes():
     with pytest.raises(ValueError, match=r"expected x of shape \(T, B, I\)"):
         recurrent(mg.zeros(3, 4), None, None, mg.zeros(5, 4), mg.zeros(5, 5), None, None,
                   cell="rnn_tanh")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=["numba", "numpy"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_bias_gradients_are_independent_arrays(kind, path):
+    """db_ih and db_hh are equal for RNN/LSTM, but must not be one array: an
+    optimizer or hook writing into one gradient would change the other."""
+    layer = make(kind, 3, 4)
+    x = mg.tensor(np.random.default_rng(3).standard_normal((5, 2, 3)))
+    with numba_path(path):
+        out = layer(x)[0]
+        for params in ([layer.bias_ih_l0, layer.bias_hh_l0],
+                       [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0,
+                        layer.bias_hh_l0]):
+            grads = mg.grad((out * out).sum(), params, retain_graph=True)
+            db_ih, db_hh = grads[-2:]
+            assert not np.shares_memory(db_ih, db_hh)
+            before = db_hh.copy()
+            db_ih += 1.0
+            np.testing.assert_array_equal(db_hh, before)

@@ -1,23 +1,36 @@
 """Numba gate kernels for the recurrent layers, one file per cell type.
 
 Imported lazily (the first time a recurrent layer runs with
-``mg.config.use_numba``), so ``import minigrad`` never loads Numba. Each kernel
-is a pure-array function with its equations in its docstring, compiled with
-``cache=True`` for exactly one signature per dtype (float32 or float64, flat
-C-contiguous arrays, int64 sizes), on first use of that dtype.
+``mg.config.use_numba``), so ``import minigrad`` never loads Numba. Each file
+named by a :class:`~minigrad.ops.recurrent.CellSpec`'s ``kernel_module``
+holds ``forward`` and ``backward``: pure-array functions with their equations
+in the file's docstring, compiled with ``cache=True`` for exactly one
+signature per dtype (float32 or float64, flat C-contiguous arrays, int64
+sizes, boolean constants), on first use of that dtype.
 
-``steps(cell)`` returns the two binders :class:`minigrad.ops.recurrent.Recurrent`
-uses, with the same interface as the NumPy path's:
+A kernel takes only the arrays and sizes it uses, by these names (see the
+legend in :mod:`minigrad.ops.recurrent`): ``XP, R, S, Wk, dOut, dS, dRec, dGh,
+dGi`` flattened, ``bias`` (G*H: b_ih + b_hh) or ``bias_pair`` (2*G*H: b_ih
+then b_hh), ``H``, ``B``, ``soff`` (the flat offset of the c states in S),
+the spec's constants, then ``row, prow, nrow``.
+
+:func:`binders` returns the two binders the op uses, with the same interface
+as the NumPy path's:
 
     forward_binder(XP, R, bias, S, Wk)               -> step(row, prow, nrow)
     backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(row, prow, nrow)
 
-Arguments are C-contiguous arrays (see the op's docstring for shapes);
-the binder flattens them once per sequence so a step costs one Numba call.
+The binder checks the layout (the kernels do not bounds-check) and flattens
+the arrays once per sequence, so a step costs one Numba call.
 """
+import importlib
+
 import numpy as np
 
+from ..ops.recurrent.cells import cell_spec, step_arguments, step_parameters
+
 _compiled = {}
+_functions = {}
 
 
 def _flat(a):
@@ -27,66 +40,79 @@ def _flat(a):
     return a.reshape(-1)
 
 
-def _kernel(name, dtype):
-    """The Numba dispatcher ``name``, compiled (or loaded from cache) for ``dtype``."""
-    key = (name, np.dtype(dtype))
-    k = _compiled.get(key)
-    if k is None:
-        from numba import types
-        from . import gru, lstm, rnn
-        k = {"lstm_forward": lstm.lstm_forward, "lstm_backward": lstm.lstm_backward,
-             "gru_forward": gru.gru_forward, "gru_backward": gru.gru_backward,
-             "rnn_forward": rnn.rnn_forward, "rnn_backward": rnn.rnn_backward}[name]
-        arr = types.Array(types.float32 if key[1] == np.float32 else types.float64, 1, "C")
-        n_arrays = 5 if name.endswith("forward") else 7
-        sig = (arr,) * n_arrays + (types.int64,) * 6
-        if name.startswith("rnn"):
-            sig = sig + (types.boolean,)
-        k.compile(sig)
-        _compiled[key] = k
-    return k
+def _function(spec, name):
+    """The Numba dispatcher ``name`` ('forward' or 'backward') of ``spec``'s kernel module."""
+    key = (spec.kernel_module, name)
+    fn = _functions.get(key)
+    if fn is None:
+        module = importlib.import_module(f".{spec.kernel_module}", __name__)
+        fn = _functions[key] = getattr(module, name)
+    return fn
 
 
-def steps(cell):
-    """(forward_binder, backward_binder) for ``cell`` in 'lstm', 'gru', 'rnn_tanh', 'rnn_relu'."""
-    base = "rnn" if cell.startswith("rnn") else cell
-    extra = (cell == "rnn_relu",) if base == "rnn" else ()
+def _kernel(fn, args, dtype):
+    """``fn`` compiled (or loaded from cache) for the types of ``args`` followed by the
+    three int64 step rows; one signature per (kernel, dtype)."""
+    key = (fn, dtype)
+    if key not in _compiled:
+        from numba import from_dtype, types
+        arr = types.Array(from_dtype(dtype), 1, "C")
+        sig = tuple(arr if isinstance(a, np.ndarray) else
+                    types.boolean if isinstance(a, bool) else types.int64 for a in args)
+        fn.compile(sig + (types.int64,) * 3)
+        _compiled[key] = True
+    return fn
 
-    G, nS, nW = {"lstm": (4, 2, 5), "gru": (3, 1, 4), "rnn": (1, 1, 0)}[base]
+
+def _bind(spec, name, offered, what):
+    """The per-step call of ``spec``'s kernel ``name`` on the ``offered`` arguments it takes."""
+    fn = _function(spec, name)
+    args = step_arguments(fn, {**offered, **dict(spec.constants)})
+    dtypes = {a.dtype for a in args if isinstance(a, np.ndarray)}
+    if len(dtypes) != 1:
+        raise ValueError(f"recurrent kernel ({spec.name}): inconsistent {what} dtypes")
+    args = tuple(_flat(a) if isinstance(a, np.ndarray) else a for a in args)
+    k = _kernel(fn, args, dtypes.pop())
+
+    def step(row, prow, nrow):
+        k(*args, row, prow, nrow)
+    return step
+
+
+def binders(spec):
+    """(forward_binder, backward_binder) for the cell ``spec`` (a CellSpec)."""
+    G, nS, nW = spec.gates, spec.states, spec.work
 
     def _check(ok, what):
         if not ok:   # the kernels do not bounds-check: refuse a layout they would overrun
-            raise ValueError(f"recurrent kernel ({cell}): inconsistent {what}")
+            raise ValueError(f"recurrent kernel ({spec.name}): inconsistent {what}")
 
     def bind_forward(XP, R, bias, S, Wk):
-        k = _kernel(base + "_forward", XP.dtype)
         B, H = R.shape[0], S.shape[2]
         TB = XP.shape[0]
         _check(R.shape == (B, G * H) and XP.shape == (TB, G * H) and bias.shape == (2, G * H)
-               and S.shape == (nS, TB + B, H) and (not nW or Wk.shape == (TB, nW * H))
-               and len({a.dtype for a in (XP, R, bias, S, Wk)}) == 1, "forward arrays")
-        if base != "gru":                    # only the GRU needs b_hn apart
-            bias = bias.sum(axis=0)
-        a = (_flat(XP), _flat(R), _flat(bias), _flat(S), _flat(Wk), H, B, S[0].size)
-
-        def step(row, prow, nrow):
-            k(*a, row, prow, nrow, *extra)
-        return step
+               and S.shape == (nS, TB + B, H) and (not nW or Wk.shape == (TB, nW * H)),
+               "forward arrays")
+        summed = "bias" in step_parameters(_function(spec, "forward"))
+        return _bind(spec, "forward", dict(XP=XP, R=R, bias=bias.sum(axis=0) if summed else None,
+                                           bias_pair=bias, S=S, Wk=Wk, H=H, B=B,
+                                           soff=S[0].size),
+                     "forward arrays")
 
     def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
-        k = _kernel(base + "_backward", dOut.dtype)
         B, H = dRec.shape
         TB = dOut.shape[0]
         _check(dOut.shape == (TB, H) and S.shape == (nS, TB + B, H) and dS.shape == (nS, B, H)
-               and dGh.shape == (TB, G * H) and (base != "gru" or dGi.shape == dGh.shape)
-               and (not nW or Wk.shape == (TB, nW * H))
-               and len({a.dtype for a in (dOut, S, Wk, dS, dRec, dGh, dGi)}) == 1,
-               "backward arrays")
-        a = (_flat(dOut), _flat(S), _flat(Wk), _flat(dS), _flat(dRec), _flat(dGh),
-             _flat(dGi), H, B, S[0].size)
-
-        def step(row, prow, nrow):
-            k(*a, row, prow, nrow, *extra)
-        return step
+               and dGh.shape == (TB, G * H)
+               and (not spec.separate_input_grad or dGi.shape == dGh.shape)
+               and (not nW or Wk.shape == (TB, nW * H)), "backward arrays")
+        return _bind(spec, "backward", dict(dOut=dOut, S=S, Wk=Wk, dS=dS, dRec=dRec, dGh=dGh,
+                                            dGi=dGi, H=H, B=B, soff=S[0].size),
+                     "backward arrays")
 
     return bind_forward, bind_backward
+
+
+def steps(cell):
+    """:func:`binders` of the cell named ``cell`` ('lstm', 'gru', 'rnn_tanh', 'rnn_relu')."""
+    return binders(cell_spec(cell))

@@ -22,8 +22,8 @@ a*b + c into one FMA: the LSTM forward kernel ran 23-26% faster in isolation
 (H = 128, 256, float32); results move by an ulp at most.
 
 They are chosen by argument type with ``numba.extending.overload`` (public
-API), so one kernel source serves float32 and float64. ``one(x)``, ``zero(x)``
-and ``half(x)`` give constants of x's type: a bare ``1.0`` would promote a
+API), so one kernel source serves float32 and float64. ``one(x)`` and
+``zero(x)`` give constants of x's type: a bare ``1.0`` would promote a
 float32 loop to float64. (Numba's on-disk cache does not notice edits to this
 file; clear ``__pycache__`` after changing it.)
 """

@@ -28,12 +28,12 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True,
 
 
 @_jit
-def gru_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
-    """One GRU step forward. XP (T*B*3H), R (B*3H), bias (6H: b_ih then b_hh),
+def forward(XP, R, bias_pair, S, Wk, H, B, row, prow, nrow):
+    """One GRU step forward. XP (T*B*3H), R (B*3H), bias_pair (6H: b_ih then b_hh),
     S ((T+1)*B*H), Wk (T*B*4H)."""
     G, W = 3 * H, 4 * H
-    bir, biz, bin_ = bias[0:H], bias[H:2 * H], bias[2 * H:G]
-    bhr, bhz, bhn = bias[G:G + H], bias[G + H:G + 2 * H], bias[G + 2 * H:2 * G]
+    bir, biz, bin_ = bias_pair[0:H], bias_pair[H:2 * H], bias_pair[2 * H:G]
+    bhr, bhz, bhn = bias_pair[G:G + H], bias_pair[G + H:G + 2 * H], bias_pair[G + 2 * H:2 * G]
     for b in range(B):
         x0, r0, w0 = (row + b) * G, b * G, (row + b) * W
         xr, xz, xn = XP[x0:x0 + H], XP[x0 + H:x0 + 2 * H], XP[x0 + 2 * H:x0 + G]
@@ -55,7 +55,7 @@ def gru_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
 
 
 @_jit
-def gru_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, soff, row, prow, nrow):
+def backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, row, prow, nrow):
     """One GRU step backward. dOut (T*B*H), S ((T+1)*B*H), Wk (T*B*4H), dS, dRec (B*H),
     dGh and dGi (T*B*3H, the step's rows written)."""
     G, W = 3 * H, 4 * H

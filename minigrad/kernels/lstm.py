@@ -37,7 +37,7 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True,
 
 
 @_jit
-def lstm_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
+def forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
     """One LSTM step forward (equations in the module docstring).
 
     XP (T*B*4H), R (B*4H), bias (4H: b_ih + b_hh), S (2*(T+1)*B*H), Wk (T*B*5H).
@@ -72,11 +72,11 @@ def lstm_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow):
 
 
 @_jit
-def lstm_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, soff, row, prow, nrow):
+def backward(dOut, S, Wk, dS, dRec, dGh, H, B, soff, row, prow, nrow):
     """One LSTM step backward (equations in the module docstring).
 
     dOut (T*B*H), S (2*(T+1)*B*H), Wk (T*B*5H), dS (2*B*H, updated in place),
-    dRec (B*H), dGh (T*B*4H, the step's rows written); dGi unused (equals dGh).
+    dRec (B*H), dGh (T*B*4H, the step's rows written; it is also the input-side gradient).
     """
     G, W = 4 * H, 5 * H
     for b in range(B):

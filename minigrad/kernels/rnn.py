@@ -18,8 +18,8 @@ _jit = njit(cache=True, error_model="numpy", boundscheck=False, nogil=True,
 
 
 @_jit
-def rnn_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow, relu):
-    """One RNN step forward. XP (T*B*H), R (B*H), bias (H), S ((T+1)*B*H); Wk unused."""
+def forward(XP, R, bias, S, H, B, relu, row, prow, nrow):
+    """One RNN step forward. XP (T*B*H), R (B*H), bias (H), S ((T+1)*B*H)."""
     for b in range(B):
         x = XP[(row + b) * H:(row + b + 1) * H]
         r = R[b * H:(b + 1) * H]
@@ -34,7 +34,7 @@ def rnn_forward(XP, R, bias, S, Wk, H, B, soff, row, prow, nrow, relu):
 
 
 @_jit
-def rnn_backward(dOut, S, Wk, dS, dRec, dGh, dGi, H, B, soff, row, prow, nrow, relu):
+def backward(dOut, S, dS, dRec, dGh, H, B, relu, row, prow, nrow):
     """One RNN step backward. dOut (T*B*H), S ((T+1)*B*H), dS, dRec (B*H), dGh (T*B*H)."""
     for b in range(B):
         go = dOut[(row + b) * H:(row + b + 1) * H]

@@ -8,8 +8,6 @@ With G = dL/dy flattened to ``(M, out)`` and X to ``(M, in)``::
 One node instead of three (matmul, transpose, add) and no broadcast-undoing
 sum for the bias: this is the op the MLP benchmark spends its time in.
 """
-import numpy as np
-
 from ..function import Function
 
 

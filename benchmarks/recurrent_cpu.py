@@ -1,0 +1,67 @@
+"""The minigrad chunks of bench_recurrent.py timed in CPU time, for A/B runs on a busy machine.
+
+    python benchmarks/ab.py OLD_TREE NEW_TREE "$PWD/benchmarks/recurrent_cpu.py" --interleave
+
+Run with a source tree as the working directory: it imports that tree's
+``benchmarks/bench_recurrent.py`` (its chunk builders, unchanged) and that
+tree's ``minigrad``, so one copy of this script measures both trees of an A/B
+run. Cases: LSTM, GRU and RNN at H = 128 and 256, the Numba path and the NumPy
+path. Each chunk is timed with ``time.process_time`` (CPU time of this
+single-threaded process), which time spent descheduled by other processes does
+not inflate, as the best of ``ROUNDS`` rounds of ``CALLS`` chunks (interleaved
+over the variants of a case), in ms.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.getcwd(), "benchmarks"))
+import _common  # noqa: E402,F401  (pins BLAS to one thread; before numpy)
+import bench_recurrent as br  # noqa: E402
+
+ROUNDS, CALLS = 7, 5
+CASES = [("LSTM", 128), ("LSTM", 256), ("GRU", 128), ("GRU", 256), ("RNN", 128), ("RNN", 256)]
+
+
+def best_cpu_ms(fns):
+    """{name: best CPU ms per call} over ROUNDS rounds of CALLS calls, variants interleaved."""
+    for fn in fns.values():
+        for _ in range(2):
+            fn()
+    best = {name: float("inf") for name in fns}
+    for _ in range(ROUNDS):
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            for _ in range(CALLS):
+                fn()
+            best[name] = min(best[name], (time.process_time() - t0) / CALLS * 1e3)
+    return best
+
+
+def case_chunks(kind, H, x, y):
+    """{variant: one chunk of ``kind`` at ``H``} for the Numba and the NumPy path."""
+    state = br.make_state(kind, H)
+    fns = {}
+    for label, numba in (("minigrad (Numba)", True), ("minigrad (NumPy path)", False)):
+        chunk, _ = br.minigrad_chunk(kind, H, x, y, state)
+        fns[label] = br.with_path(chunk, numba)
+    return fns
+
+
+def cases():
+    """{"<kind> H=<H> / <variant>": chunk} for ``ab.py --interleave``."""
+    x, y = br.make_data()
+    return {f"{kind} H={H} / {label}": fn for kind, H in CASES
+            for label, fn in case_chunks(kind, H, x, y).items()}
+
+
+def main():
+    x, y = br.make_data()
+    for kind, H in CASES:
+        print(f"\n{kind} H={H}: CPU ms per chunk")
+        for name, ms in best_cpu_ms(case_chunks(kind, H, x, y)).items():
+            print(f"  {name:28s} {ms:8.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
