@@ -7,9 +7,11 @@ reverse pass) -> ``optim`` (the update).
 import importlib.util as _ilu
 import os as _os
 import sys as _sys
+from types import ModuleType as _ModuleType
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 
-def _load_sibling(name):
+def _load_sibling(name: str) -> _ModuleType:
     """Load the repository's top-level ``name/`` folder as ``minigrad.<name>``.
 
     In a source checkout nn/ and optim/ live beside this folder; an install
@@ -22,6 +24,8 @@ def _load_sibling(name):
     spec = _ilu.spec_from_file_location(f"{__name__}.{name}",
                                         _os.path.join(folder, "__init__.py"),
                                         submodule_search_locations=[folder])
+    if spec is None or spec.loader is None:       # (a .py file always has both)
+        raise ImportError(f"minigrad: cannot load {folder} as {__name__}.{name}")
     module = _ilu.module_from_spec(spec)
     _sys.modules[spec.name] = module
     try:
@@ -32,7 +36,7 @@ def _load_sibling(name):
     return module
 
 
-def _siblings_outside():
+def _siblings_outside() -> bool:
     here = _os.path.dirname(_os.path.abspath(__file__))
     root = _os.path.dirname(here)
     return (not _os.path.isdir(_os.path.join(here, "nn"))
@@ -57,11 +61,12 @@ from .factories import (arange, empty, eye, full, ones, ones_like, rand, randn, 
                         zeros, zeros_like)
 from .random import manual_seed  # noqa: E402
 from .serialization import load, save  # noqa: E402
-if _siblings_outside():      # a source checkout: nn/ and optim/ beside minigrad/
+# (a type checker reads the first branch: the packages as installed)
+if _TYPE_CHECKING or not _siblings_outside():
+    from . import nn, optim  # noqa: E402
+else:                        # a source checkout: nn/ and optim/ beside minigrad/
     nn = _load_sibling("nn")
     optim = _load_sibling("optim")
-else:
-    from . import nn, optim  # noqa: E402
 from . import viz  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1,11 +1,22 @@
 """``grad``: gradients of outputs with respect to chosen inputs, as arrays."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import tape
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
+    from ._typing import Array, TensorLike
+
+
+def grad(outputs: Tensor | Iterable[Tensor], inputs: Tensor | Iterable[Tensor],
+         grad_outputs: Tensor | Array | Sequence[TensorLike | None] | None = None,
+         retain_graph: bool = False) -> list[Array]:
     """d(outputs)/d(inputs) as a list of ``np.ndarray``, one per input.
 
     ``outputs``: a tensor or a list; ``grad_outputs``: matching arrays/tensors
@@ -13,8 +24,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
     the outputs do not depend on gets zeros.
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     for t in inputs:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError("grad(): every input must be a Tensor that requires grad")

@@ -3,7 +3,14 @@
 Floating tensors can require grad; integer and boolean tensors exist (class
 targets, indices, masks) but never do.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ._typing import Array, DTypeLike
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -11,7 +18,7 @@ int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
 bool_ = np.dtype(np.bool_)
 
-_default = [float32]
+_default: list[np.dtype[Any]] = [float32]
 
 
 class DTypeError(TypeError, RuntimeError):
@@ -23,7 +30,7 @@ class DTypeError(TypeError, RuntimeError):
     """
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype: DTypeLike) -> None:
     """Set the dtype given to tensors made from Python floats/lists and to new layers."""
     dt = np.dtype(dtype)
     if dt.kind != "f":
@@ -31,12 +38,12 @@ def set_default_dtype(dtype):
     _default[0] = dt
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype[Any]:
     """The current default floating dtype (``float32`` unless changed)."""
     return _default[0]
 
 
-def check_numeric(array, where="tensor"):
+def check_numeric(array: Array, where: str = "tensor") -> None:
     """Raise TypeError unless ``array`` holds booleans, integers or floats."""
     if array.dtype.kind not in "biuf":
         raise TypeError(

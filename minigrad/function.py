@@ -25,7 +25,10 @@ record, op and cut hooks of :mod:`minigrad.hooks`; ``apply`` knows none of them.
 tuple for several, ``None`` where no gradient is needed); gradients of
 broadcast inputs are summed back to the input's shape by the tape, not the op.
 """
+from __future__ import annotations
+
 import itertools
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -50,20 +53,29 @@ class Context:
     """
 
     __slots__ = ("fn", "parents", "needs_input_grad", "seq", "__dict__", "__weakref__")
-    saved = ()
+    fn: type[Function]
+    parents: tuple[Tensor | None, ...]
+    needs_input_grad: tuple[bool, ...]
+    seq: int
+    saved: tuple[Any, ...] = ()
     freed = False
 
-    def save_for_backward(self, *arrays):
+    if TYPE_CHECKING:
+        # forward may keep anything else on the context (``ctx.shape = ...``)
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` for backward (read back as ``ctx.saved``)."""
         self.saved = arrays
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The op's name (its class name unless the class sets ``name``)."""
         fn = getattr(self, "fn", None)
         return fn.name if fn is not None else "?"
 
-    def release(self):
+    def release(self) -> None:
         """Drop everything forward saved (after a backward without retain_graph).
 
         The op, parents and ``needs_input_grad`` stay, so the graph's shape is
@@ -73,32 +85,32 @@ class Context:
         d.clear()
         d["freed"] = True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self.name} node>"
 
 
 class Function:
     """Base class of ops; see the module docstring. ``name`` defaults to the class name."""
 
-    name = "Function"
+    name: ClassVar[str] = "Function"
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
 
     @staticmethod
-    def forward(ctx, *args):
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
         """Compute the output array from input arrays (override)."""
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Context, grad: Any) -> Any:
         """Map dL/doutput to dL/dinput, one entry per positional input (override)."""
         raise NotImplementedError
 
     @classmethod
-    def apply(cls, *inputs, **kwargs):
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Tensor:
         """Run the op on ``inputs`` (Tensors or constants) and record it if needed.
 
         Returns a new Tensor. Keyword arguments go to ``forward`` unchanged and
@@ -106,9 +118,9 @@ class Function:
         lean.
         """
         ctx = Context()
-        arrays = []
-        needs = []
-        parents = []
+        arrays: list[Any] = []
+        needs: list[bool] = []
+        parents: list[Tensor | None] = []
         for x in inputs:            # one pass, no comprehensions (each costs a frame)
             if isinstance(x, Tensor):
                 arrays.append(x.data)
@@ -150,16 +162,16 @@ class Function:
             t._rg = True
             t.grad_fn = ctx
             if record_hooks:                 # minigrad.hooks: subscribers only
-                for hook in tuple(record_hooks):
-                    hook(ctx, inputs, t)
+                for record_hook in tuple(record_hooks):
+                    record_hook(ctx, inputs, t)
         else:
-            ctx = None
+            ctx = None  # type: ignore[assignment]  # not recorded: op hooks get no node
             t._rg = False
             t.grad_fn = None
             if cut_hooks and True in needs:  # made under no_grad from inputs that need grad
-                for hook in tuple(cut_hooks):
-                    hook(t, inputs, "no_grad")
+                for cut_hook in tuple(cut_hooks):
+                    cut_hook(t, inputs, "no_grad")
         if op_hooks:
-            for hook in tuple(op_hooks):
-                hook(ctx, inputs, t)
+            for op_hook in tuple(op_hooks):
+                op_hook(ctx, inputs, t)
         return t

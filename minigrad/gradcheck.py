@@ -9,18 +9,25 @@
 * along a random direction v: <dL/dx, v> against (L(x + eps v) - L(x - eps v)) / (2 eps),
   a cheap shape-agnostic check (as HIPS autograd's ``check_grads``).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import tape
 from .autograd import grad
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
 
 class GradcheckError(AssertionError):
     """Analytic and numerical gradients disagree."""
 
 
-def _as_f64(x):
+def _as_f64(x: Any) -> Any:
     """A float64, C-contiguous copy of a floating tensor (perturbed in place below)."""
     if isinstance(x, Tensor) and x.dtype.kind == "f":
         return Tensor(np.array(x.data, dtype=np.float64, order="C"),
@@ -28,7 +35,7 @@ def _as_f64(x):
     return x
 
 
-def _outputs(result):
+def _outputs(result: object) -> list[Tensor]:
     if isinstance(result, Tensor):
         return [result]
     if isinstance(result, (tuple, list)):
@@ -39,7 +46,8 @@ def _outputs(result):
     return []
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+def gradcheck(fn: Callable[..., object], inputs: Tensor | Sequence[Any], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
     """Check ``fn``'s analytic gradients against central differences (float64).
 
     fn: called as ``fn(*inputs)``; returns a tensor (or a tuple/list of them).
@@ -62,7 +70,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         raise ValueError("gradcheck: fn returned no floating tensor")
     weights = [rng.standard_normal(o.shape) for o in outs]
 
-    def objective():
+    def objective() -> float:
         with tape.no_grad():
             res = _outputs(fn(*inputs))
             res = [o for o in res if o.dtype.kind == "f"]
@@ -107,11 +115,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     minus = objective()
     for i, s in zip(checked, saved):
         inputs[i].data[...] = s
-    numeric = (plus - minus) / (2 * eps)
+    numeric_dir = (plus - minus) / (2 * eps)
     analytic_dir = float(sum(np.sum(np.asarray(a, np.float64) * d)
                              for a, d in zip(analytic, dirs)))
-    if abs(analytic_dir - numeric) > atol * len(dirs) + rtol * abs(numeric) * 10:
+    if abs(analytic_dir - numeric_dir) > atol * len(dirs) + rtol * abs(numeric_dir) * 10:
         raise GradcheckError(
             f"gradcheck: directional derivative mismatch: analytic {analytic_dir:.8g}, "
-            f"numerical {numeric:.8g}")
+            f"numerical {numeric_dir:.8g}")
     return True

@@ -42,14 +42,32 @@ This module imports nothing from minigrad: the engine (``function``,
 ``tensor``, ``tape``) reads the lists below directly.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from ._typing import Array
+    from .function import Context
+    from .tensor import Tensor
+
+    RecordHook = Callable[[Context, tuple[Any, ...], Tensor], object]
+    OpHook = Callable[[Context | None, tuple[Any, ...], Tensor], object]
+    CutHook = Callable[[Tensor, tuple[Any, ...], str], object]
+    BackwardObserver = Callable[[Context, Array, tuple[Array | None, ...]], object]
+    _H = TypeVar("_H", bound=Callable[..., object])
+
 __all__ = ["RemovableHandle", "register_record_hook", "register_op_hook",
            "register_cut_hook", "register_backward_observer"]
 
 # The engine reads these lists; they are only ever mutated in place.
-record_hooks = []
-op_hooks = []
-cut_hooks = []
-backward_observers = []
+record_hooks: list[RecordHook] = []
+op_hooks: list[OpHook] = []
+cut_hooks: list[CutHook] = []
+backward_observers: list[BackwardObserver] = []
 
 
 class RemovableHandle:
@@ -62,11 +80,13 @@ class RemovableHandle:
     """
 
     __slots__ = ("_registry", "_fn")
+    _registry: list[Any] | None         # None once removed
+    _fn: object                         # the registered hook (or its record)
 
-    def __init__(self, registry, fn):
+    def __init__(self, registry: list[Any], fn: object) -> None:
         self._registry, self._fn = registry, fn
 
-    def remove(self):
+    def remove(self) -> None:
         """Unregister the hook; calling it again does nothing."""
         registry, self._registry = self._registry, None
         if registry is None:
@@ -76,32 +96,32 @@ class RemovableHandle:
                 del registry[i]
                 return
 
-    def __enter__(self):
+    def __enter__(self) -> RemovableHandle:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self.remove()
         return False
 
 
-def _register(registry, fn, what):
+def _register(registry: list[_H], fn: _H, what: str) -> RemovableHandle:
     if not callable(fn):
         raise TypeError(f"{what}: expected a callable, got {type(fn).__name__}")
     registry.append(fn)
     return RemovableHandle(registry, fn)
 
 
-def register_record_hook(fn):
+def register_record_hook(fn: RecordHook) -> RemovableHandle:
     """Call ``fn(node, inputs, output)`` each time an op is recorded on the tape."""
     return _register(record_hooks, fn, "register_record_hook")
 
 
-def register_op_hook(fn):
+def register_op_hook(fn: OpHook) -> RemovableHandle:
     """Call ``fn(node, inputs, output)`` after every op; ``node`` is None if not recorded."""
     return _register(op_hooks, fn, "register_op_hook")
 
 
-def register_cut_hook(fn):
+def register_cut_hook(fn: CutHook) -> RemovableHandle:
     """Call ``fn(output, inputs, reason)`` when a tensor is cut from the graph.
 
     ``reason``: ``"detach"`` (``Tensor.detach()``; ``inputs`` is ``(source,)``)
@@ -110,6 +130,6 @@ def register_cut_hook(fn):
     return _register(cut_hooks, fn, "register_cut_hook")
 
 
-def register_backward_observer(fn):
+def register_backward_observer(fn: BackwardObserver) -> RemovableHandle:
     """Call ``fn(node, grad_output, grad_inputs)`` for each node of every reverse pass."""
     return _register(backward_observers, fn, "register_backward_observer")

@@ -1,14 +1,23 @@
 """``save`` / ``load``: a state dict as a NumPy ``.npz`` file, never pickle."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    import os
 
-def save(state_dict, path):
+    from ._typing import Array, TensorLike
+
+
+def save(state_dict: dict[str, TensorLike], path: str | os.PathLike[str]) -> None:
     """Write ``{name: array or Tensor}`` to ``path`` as an ``.npz`` archive (exact path)."""
     if not isinstance(state_dict, dict):
         raise TypeError(f"save: expected a dict name -> array, got {type(state_dict).__name__}")
-    arrays = {}
+    arrays: dict[str, Any] = {}     # (Any: numpy's stub would match **arrays to allow_pickle)
     for k, v in state_dict.items():
         if not isinstance(k, str):
             raise TypeError(f"save: keys must be str, got {k!r}")
@@ -20,7 +29,7 @@ def save(state_dict, path):
         np.savez(f, **arrays)
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> dict[str, Array]:
     """Read a state dict written by :func:`save` (``allow_pickle=False``), in order."""
     with np.load(path, allow_pickle=False) as archive:
         return {k: archive[k] for k in archive.files}

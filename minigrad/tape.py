@@ -11,44 +11,58 @@ Grad mode lives in a ``contextvars.ContextVar``: every thread (and every
 asyncio task) has its own, starting enabled, and reading it is the cheapest
 per-thread lookup Python offers (it is read once per op).
 """
+from __future__ import annotations
+
 import contextvars
 import functools
 from heapq import heappop, heappush
+from typing import TYPE_CHECKING, ClassVar, Literal, overload
 
 import numpy as np
 
 from .hooks import backward_observers
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import ParamSpec, TypeVar
+
+    from ._typing import Array, Shape
+    from .function import Context
+    from .tensor import Tensor
+
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
+
 _grad_enabled = contextvars.ContextVar("minigrad_grad_enabled", default=True)
 grad_enabled = _grad_enabled.get      # the per-op check (a C call, no Python frame)
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when ops record nodes on the tape (per thread)."""
     return _grad_enabled.get()
 
 
-def set_grad_enabled(mode):
+def set_grad_enabled(mode: bool) -> None:
     """Turn recording on or off for the current thread (prefer ``no_grad()``)."""
     _grad_enabled.set(bool(mode))
 
 
 class _GradMode:
     """Context manager and decorator that sets grad mode, restoring it after."""
-    mode = True
+    mode: ClassVar[bool] = True
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._prev = _grad_enabled.get()
         _grad_enabled.set(self.mode)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         _grad_enabled.set(self._prev)
         return False
 
-    def __call__(self, func):
+    def __call__(self, func: Callable[_P, _R]) -> Callable[_P, _R]:
         cls = type(self)
 
         @functools.wraps(func)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             with cls():
                 return func(*args, **kwargs)
         return wrapper
@@ -68,7 +82,7 @@ class enable_grad(_GradMode):
     mode = True
 
 
-def unbroadcast(grad, shape):
+def unbroadcast(grad: Array, shape: Shape) -> Array:
     """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting (done once, here).
 
     Leading axes that broadcasting added are summed away, then axes where
@@ -92,7 +106,7 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _freed_error(fn):
+def _freed_error(fn: Context) -> RuntimeError:
     return RuntimeError(
         f"Trying to backward through the graph a second time (node "
         f"'{fn.name}'): its saved arrays were freed after the first "
@@ -100,7 +114,15 @@ def _freed_error(fn):
         f"if you need to backward through the graph again.")
 
 
-def run_backward(roots, root_grads, retain_graph=False, inputs=None):
+@overload
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
+                 retain_graph: bool = False, inputs: None = None) -> None: ...
+@overload
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
+                 retain_graph: bool = False, *, inputs: Sequence[Tensor]) -> list[Array]: ...
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
+                 retain_graph: bool = False,
+                 inputs: Sequence[Tensor] | None = None) -> list[Array] | None:
     """The reverse pass: one walk over the recorded nodes, accumulating gradients.
 
     roots: tensors to differentiate; root_grads: one ndarray per root (dL/droot).
@@ -118,9 +140,9 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     for, the gradient is summed back over broadcast axes (``unbroadcast``) and
     cast to the parent's dtype here, once, so ops never do it.
     """
-    grads = {}          # id(tensor) -> gradient accumulated so far
-    heap = []           # (-seq, id, tensor) of non-leaf tensors awaiting their pass
-    leaves = []         # leaf tensors reached, in order of discovery
+    grads: dict[int, Array] = {}       # id(tensor) -> gradient accumulated so far
+    heap: list[tuple[int, int, Tensor]] = []  # (-seq, id, tensor) of non-leaves to visit
+    leaves: list[Tensor] = []          # leaf tensors reached, in order of discovery
     for r, g in zip(roots, root_grads):
         k = id(r)
         if k in grads:
@@ -131,7 +153,8 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             leaves.append(r)
         else:
             heappush(heap, (-r.grad_fn.seq, k, r))
-    wanted = None if inputs is None else {id(t): None for t in inputs}
+    wanted: dict[int, Array | None] | None = \
+        None if inputs is None else {id(t): None for t in inputs}
     obs = backward_observers     # minigrad.hooks: called per node, if any
     while heap:
         _, k, t = heappop(heap)
@@ -143,7 +166,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 wanted[k] = g
         elif t._retain:
             t.grad = g.copy() if t.grad is None else t.grad + g
-        fn = t.grad_fn
+        fn: Context = t.grad_fn  # type: ignore[assignment]  # on the heap: not a leaf
         if fn.freed:
             raise _freed_error(fn)
         in_grads = fn.fn.backward(fn, g)
@@ -191,15 +214,15 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 wanted[id(t)] = g
         else:
             t.grad = g.copy() if t.grad is None else t.grad + g
-    if wanted is not None:
-        return [wanted[id(t)] if wanted[id(t)] is not None else np.zeros_like(t.data)
+    if wanted is not None and inputs is not None:       # (one is None iff the other is)
+        return [np.zeros_like(t.data) if (got := wanted[id(t)]) is None else got
                 for t in inputs]
     return None
 
 
-def _run_hooks(t, g):
+def _run_hooks(t: Tensor, g: Array) -> Array:
     """Call t's hooks in order; an array returned by one replaces the gradient."""
-    for hook in list(t._hooks):
+    for hook in list(t._hooks or ()):
         new = hook(g)
         if new is not None:
             new = np.asarray(new.data if hasattr(new, "grad_fn") else new)

@@ -5,13 +5,27 @@
 and differentiable methods are installed by :mod:`minigrad.ops`, where each
 op's forward and backward live together.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import dtypes, tape
 from .hooks import cut_hooks
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
 
-def _as_array(data, dtype=None, copy=False, where="tensor"):
+    from ._typing import Array, Axis, DTypeLike, Index, Shape, TensorLike
+    from .function import Context
+
+    #: a gradient hook: dL/dtensor in, None or a replacement array out
+    Hook = Callable[[Array], Array | None]
+
+
+def _as_array(data: TensorLike, dtype: DTypeLike | None = None, copy: bool = False,
+              where: str = "tensor") -> Array:
     """Array-like -> ndarray; Python floats/lists get the default dtype."""
     if isinstance(data, Tensor):
         data = data.data
@@ -46,8 +60,15 @@ class Tensor:
     __slots__ = ("data", "grad", "_rg", "grad_fn", "_retain", "_hooks", "__weakref__")
     __array_ufunc__ = None          # make NumPy defer to our reflected operators
     __array_priority__ = 1000
+    data: Array
+    grad: Array | None
+    grad_fn: Context | None
+    _rg: bool
+    _retain: bool
+    _hooks: list[Hook] | None
 
-    def __init__(self, data, requires_grad=False, dtype=None):
+    def __init__(self, data: TensorLike, requires_grad: bool = False,
+                 dtype: DTypeLike | None = None) -> None:
         self.data = _as_array(data, dtype, where="Tensor")
         self.grad = None
         self.grad_fn = None
@@ -58,7 +79,7 @@ class Tensor:
             self.requires_grad = True
 
     @classmethod
-    def _wrap(cls, array, requires_grad=False):
+    def _wrap(cls, array: Array, requires_grad: bool = False) -> Tensor:
         """Fast internal constructor: no validation or copy."""
         t = cls.__new__(cls)
         t.data = array
@@ -69,9 +90,69 @@ class Tensor:
         t._rg = requires_grad
         return t
 
+    if TYPE_CHECKING:
+        # The operators and methods that minigrad.ops installs at import (see
+        # _install there), declared for type checkers only: nothing here exists at
+        # run time. tests/test_types.py checks these against what is installed.
+        def __add__(self, other: TensorLike) -> Tensor: ...
+        def __radd__(self, other: TensorLike) -> Tensor: ...
+        def __sub__(self, other: TensorLike) -> Tensor: ...
+        def __rsub__(self, other: TensorLike) -> Tensor: ...
+        def __mul__(self, other: TensorLike) -> Tensor: ...
+        def __rmul__(self, other: TensorLike) -> Tensor: ...
+        def __truediv__(self, other: TensorLike) -> Tensor: ...
+        def __rtruediv__(self, other: TensorLike) -> Tensor: ...
+        def __pow__(self, other: TensorLike) -> Tensor: ...
+        def __rpow__(self, other: TensorLike) -> Tensor: ...
+        def __matmul__(self, other: TensorLike) -> Tensor: ...
+        def __rmatmul__(self, other: TensorLike) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __getitem__(self, index: Index) -> Tensor: ...
+        # comparisons give bool tensors (no gradient), as NumPy's do
+        def __lt__(self, other: TensorLike) -> Tensor: ...
+        def __le__(self, other: TensorLike) -> Tensor: ...
+        def __gt__(self, other: TensorLike) -> Tensor: ...
+        def __ge__(self, other: TensorLike) -> Tensor: ...
+        def __eq__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: object) -> Tensor: ...  # type: ignore[override]
+
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def sigmoid(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor: ...
+        def matmul(self, b: TensorLike) -> Tensor: ...
+        def pow(self, b: TensorLike) -> Tensor: ...
+        def astype(self, dtype: DTypeLike) -> Tensor: ...
+
+        def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def var(self, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor: ...
+        def std(self, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor: ...
+        def softmax(self, axis: int = -1) -> Tensor: ...
+        def log_softmax(self, axis: int = -1) -> Tensor: ...
+
+        def reshape(self, *shape: int | Sequence[int]) -> Tensor: ...
+        def transpose(self, *axes: int | Sequence[int]) -> Tensor: ...
+        def swapaxes(self, axis1: int, axis2: int) -> Tensor: ...
+        def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor: ...
+        def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor: ...
+        def unsqueeze(self, axis: int) -> Tensor: ...
+        def expand(self, *shape: int | Sequence[int]) -> Tensor: ...
+
+        @property
+        def T(self) -> Tensor: ...
+
     # ---------------------------------------------------------------- flags
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
         """Whether ops on this tensor are recorded so gradients can reach it.
 
         Only floating tensors may require grad; it can be switched off only
@@ -79,7 +160,7 @@ class Tensor:
         return self._rg
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
         if flag and self.data.dtype.kind != "f":
             raise dtypes.DTypeError(f"only floating-point tensors can require grad, "
@@ -89,72 +170,72 @@ class Tensor:
                                "tensor; use .detach() for a non-leaf")
         self._rg = flag
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
         self.requires_grad = flag
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         """True for tensors not made by a recorded op (``grad_fn`` is None)."""
         return self.grad_fn is None
 
     # ------------------------------------------------------------ properties
     @property
-    def shape(self):
+    def shape(self) -> Shape:
         """The array's shape (a tuple)."""
         return self.data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         """The number of axes."""
         return self.data.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         """The NumPy dtype of the data (``mg.float32``, ``mg.float64``, ...)."""
         return self.data.dtype
 
     @property
-    def size(self):
+    def size(self) -> int:
         """The number of elements (as ``np.ndarray.size``)."""
         return self.data.size
 
-    def numel(self):
+    def numel(self) -> int:
         """The number of elements."""
         return self.data.size
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         """Iterate over the first axis (each item a differentiable ``self[i]``)."""
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
 
-    def numpy(self):
+    def numpy(self) -> Array:
         """The underlying array (shared, not copied)."""
         return self.data
 
-    def item(self):
+    def item(self) -> float:
         """The single element as a Python number (ValueError unless there is one)."""
         if self.data.size != 1:
             raise ValueError(f"item(): expected a tensor with one element, "
                              f"got shape {self.data.shape}")
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """The data as nested Python lists."""
         return self.data.tolist()
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.item())
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(f"the truth value of a tensor with shape "
                              f"{self.data.shape} is ambiguous")
@@ -162,7 +243,7 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = ""
         if self.data.dtype != dtypes.get_default_dtype():
@@ -174,7 +255,7 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     # --------------------------------------------------------------- autodiff
-    def detach(self):
+    def detach(self) -> Tensor:
         """A tensor sharing this data with no history: the cut that TBPTT makes."""
         t = Tensor._wrap(self.data)
         if cut_hooks:                   # minigrad.hooks: subscribers only
@@ -182,14 +263,14 @@ class Tensor:
                 hook(t, (self,), "detach")
         return t
 
-    def retain_grad(self):
+    def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if not self._rg:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         self._retain = True
         return self
 
-    def register_hook(self, fn):
+    def register_hook(self, fn: Hook) -> _HookHandle:
         """Call ``fn(grad)`` with dL/dself during backward; a returned array replaces it.
 
         Returns a handle whose ``remove()`` unregisters the hook.
@@ -201,7 +282,7 @@ class Tensor:
         self._hooks.append(fn)
         return _HookHandle(self, fn)
 
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, grad: TensorLike | None = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         grad: dL/dself, a Tensor or array of self's shape; may be omitted for a
@@ -229,10 +310,10 @@ class Tensor:
         tape.run_backward([self], [grad], retain_graph=retain_graph)
 
 
-_ONES = {}
+_ONES: dict[np.dtype[Any], Array] = {}
 
 
-def _one(dtype):
+def _one(dtype: np.dtype[Any]) -> Array:
     """A read-only 0-d array holding 1 of ``dtype`` (the seed of ``backward()``)."""
     one = _ONES.get(dtype)
     if one is None:
@@ -242,16 +323,17 @@ def _one(dtype):
 
 
 class _HookHandle:
-    def __init__(self, tensor, fn):
+    def __init__(self, tensor: Tensor, fn: Hook) -> None:
         self._tensor, self._fn = tensor, fn
 
-    def remove(self):
+    def remove(self) -> None:
         hooks = self._tensor._hooks
         if hooks and self._fn in hooks:
             hooks.remove(self._fn)
 
 
-def as_tensor(data, dtype=None, *, copy=None):
+def as_tensor(data: TensorLike, dtype: DTypeLike | None = None, *,
+              copy: bool | None = None) -> Tensor:
     """``data`` as a Tensor, sharing memory unless told or forced to copy.
 
     ``copy`` follows ``np.asarray``'s rule (NumPy 2):
@@ -294,7 +376,8 @@ def as_tensor(data, dtype=None, *, copy=None):
     return Tensor._wrap(_as_array(data, want, copy=bool(copy), where="as_tensor()"))
 
 
-def tensor_arg(x, where, what="input", arrays_only=True):
+def tensor_arg(x: TensorLike, where: str, what: str = "input",
+               arrays_only: bool = True) -> Tensor:
     """An argument of ``where`` as a Tensor (:func:`as_tensor`), or a clear TypeError.
 
     With ``arrays_only`` only Tensors and NumPy arrays are accepted (what
@@ -312,7 +395,7 @@ def tensor_arg(x, where, what="input", arrays_only=True):
         raise TypeError(f"{where}: expected {what} to be a Tensor or an array, {e}") from None
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data: TensorLike, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``.
 
     A Python float or list gets the default dtype; a NumPy array keeps its dtype.

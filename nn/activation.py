@@ -3,23 +3,32 @@
 Each class names its function and its settings; ``_Activation`` stores the
 settings, passes them on and shows them in ``repr`` (``LeakyReLU(negative_slope=0.2)``).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
 from . import functional as F
 from .module import Module
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from minigrad.tensor import Tensor
+
 
 class _Activation(Module):
-    function = None
+    function: ClassVar[Callable[..., Tensor]]     # each activation's nn.functional function
 
-    def __init__(self, **settings):
+    def __init__(self, **settings: Any) -> None:
         super().__init__()
         self._settings = settings
         for k, v in settings.items():
             setattr(self, k, v)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return type(self).function(x, **{k: getattr(self, k) for k in self._settings})
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ", ".join(f"{k}={getattr(self, k)}" for k in self._settings)
 
 
@@ -32,7 +41,7 @@ class LeakyReLU(_Activation):
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
     function = staticmethod(F.leaky_relu)
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__(negative_slope=negative_slope)
 
 
@@ -40,7 +49,7 @@ class ELU(_Activation):
     """``x`` for x > 0, ``alpha (exp(x) - 1)`` otherwise (Clevert et al. 2015)."""
     function = staticmethod(F.elu)
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(alpha=alpha)
 
 
@@ -53,7 +62,7 @@ class GELU(_Activation):
     """``x Phi(x)`` (Hendrycks & Gimpel 2016); ``approximate='tanh'`` for the tanh form."""
     function = staticmethod(F.gelu)
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: Literal["none", "tanh"] = "none") -> None:
         super().__init__(approximate=approximate)
 
 
@@ -66,7 +75,7 @@ class Softplus(_Activation):
     """``log(1 + exp(beta x)) / beta``, linear above ``threshold``."""
     function = staticmethod(F.softplus)
 
-    def __init__(self, beta=1.0, threshold=20.0):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__(beta=beta, threshold=threshold)
 
 
@@ -84,7 +93,7 @@ class Softmax(_Activation):
     """``exp(x) / sum(exp(x))`` along ``axis``."""
     function = staticmethod(F.softmax)
 
-    def __init__(self, axis=-1):
+    def __init__(self, axis: int = -1) -> None:
         super().__init__(axis=axis)
 
 
@@ -92,5 +101,5 @@ class LogSoftmax(_Activation):
     """``log(softmax(x))`` along ``axis``, computed stably."""
     function = staticmethod(F.log_softmax)
 
-    def __init__(self, axis=-1):
+    def __init__(self, axis: int = -1) -> None:
         super().__init__(axis=axis)

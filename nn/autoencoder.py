@@ -21,7 +21,10 @@ the layers below it, with optional regularisers that make the codes useful:
 The pre-trained encoders then initialise a deep network that is fine-tuned end
 to end on the supervised task (:meth:`StackedAutoencoder.classifier`).
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,7 +36,18 @@ from .linear import Linear
 from .module import Module
 from .parameter import Parameter
 
-_ACTIVATIONS = {
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Literal
+
+    from minigrad._typing import TensorLike
+    from minigrad.optim import Optimizer
+    from minigrad.tensor import Tensor
+
+    #: the nonlinearities an autoencoder can be given by name (None: the identity)
+    ActivationName = Literal["sigmoid", "tanh", "relu", "identity"] | None
+
+_ACTIVATIONS: dict[str | None, Callable[[Tensor], Tensor] | None] = {
     "sigmoid": mg.sigmoid,
     "tanh": mg.tanh,
     "relu": mg.relu,
@@ -42,7 +56,7 @@ _ACTIVATIONS = {
 }
 
 
-def _activation(name, what):
+def _activation(name: str | None, what: str) -> Callable[[Tensor], Tensor] | None:
     if name not in _ACTIVATIONS:
         raise ValueError(f"TiedAutoencoder: {what} must be one of "
                          f"{sorted(k for k in _ACTIVATIONS if k)} or None, got {name!r}")
@@ -52,30 +66,31 @@ def _activation(name, what):
 class _Act(Module):
     """An activation chosen by name (so an encoder stack is a plain Sequential)."""
 
-    def __init__(self, name):
+    def __init__(self, name: ActivationName) -> None:
         super().__init__()
         self.name = name
         self.fn = _activation(name, "activation")
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x if self.fn is None else self.fn(x)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return repr(self.name)
 
 
 class _Encoder(Module):
     """``act(x W^T + b)`` sharing ``W`` and ``b`` with a TiedAutoencoder."""
 
-    def __init__(self, weight, bias, activation):
+    def __init__(self, weight: Parameter, bias: Parameter,
+                 activation: ActivationName) -> None:
         super().__init__()
         self.weight, self.bias = weight, bias
         self.act = _Act(activation)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.act(x @ self.weight.T + self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         h, i = self.weight.shape
         return f"in_features={i}, out_features={h}"
 
@@ -91,8 +106,9 @@ class TiedAutoencoder(Module):
     Init: weight uniform in +-1/sqrt(in_features), as ``nn.Linear``; biases zero.
     """
 
-    def __init__(self, in_features, hidden_features, activation="sigmoid",
-                 out_activation="sigmoid"):
+    def __init__(self, in_features: int, hidden_features: int,
+                 activation: ActivationName = "sigmoid",
+                 out_activation: ActivationName = "sigmoid") -> None:
         super().__init__()
         if in_features <= 0 or hidden_features <= 0:
             raise ValueError(f"TiedAutoencoder: sizes must be positive, got "
@@ -108,42 +124,42 @@ class TiedAutoencoder(Module):
         self.bias_enc = Parameter(np.zeros(hidden_features, dt))
         self.bias_dec = Parameter(np.zeros(in_features, dt))
 
-    def _check(self, x, n, what):
+    def _check(self, x: Tensor, n: int, what: str) -> None:
         if x.ndim != 2 or x.shape[1] != n:
             raise ValueError(f"TiedAutoencoder.{what}: expected input of shape (N, {n}), "
                              f"got {tuple(x.shape)}")
 
-    def encode(self, x):
+    def encode(self, x: Tensor) -> Tensor:
         """h = act(x W^T + b_enc): (N, in) -> (N, hidden)."""
         self._check(x, self.in_features, "encode")
         z = x @ self.weight.T + self.bias_enc
         return z if self._act is None else self._act(z)
 
-    def decode(self, h):
+    def decode(self, h: Tensor) -> Tensor:
         """x_hat = out_act(h W + b_dec): (N, hidden) -> (N, in)."""
         self._check(h, self.hidden_features, "decode")
         z = h @ self.weight + self.bias_dec
         return z if self._out_act is None else self._out_act(z)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
 
-    def encoder(self):
+    def encoder(self) -> Module:
         """A module computing ``encode`` that shares this autoencoder's parameters."""
         return _Encoder(self.weight, self.bias_enc, self.activation)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, hidden_features={self.hidden_features}, "
                 f"activation={self.activation!r}, out_activation={self.out_activation!r}")
 
 
-def sparsity_penalty(h, rho=0.05):
+def sparsity_penalty(h: Tensor, rho: float = 0.05) -> Tensor:
     """sum_j KL(rho || rho_hat_j) with rho_hat_j = mean_n h_nj (codes in (0, 1))."""
     rho_hat = mg.clip(h.mean(axis=0), 1e-6, 1 - 1e-6)
     return (rho * mg.log(rho / rho_hat) + (1 - rho) * mg.log((1 - rho) / (1 - rho_hat))).sum()
 
 
-def contractive_penalty(h, weight):
+def contractive_penalty(h: Tensor, weight: Tensor) -> Tensor:
     """Mean over examples of ||dh/dx||_F^2 for sigmoid codes h = sigmoid(x W^T + b).
 
     dh_j/dx_i = h_j (1 - h_j) W_ji, so ||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ji^2.
@@ -160,7 +176,7 @@ class StackedAutoencoder(Module):
     appends a Linear head for supervised fine-tuning of the whole stack.
     """
 
-    def __init__(self, sizes, activation="sigmoid"):
+    def __init__(self, sizes: Iterable[int], activation: ActivationName = "sigmoid") -> None:
         super().__init__()
         sizes = list(sizes)
         if len(sizes) < 2:
@@ -171,14 +187,16 @@ class StackedAutoencoder(Module):
                             out_activation="sigmoid" if i == 0 else activation)
             for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.encoder()(x)
 
-    def encoder(self):
+    def encoder(self) -> Sequential:
         return Sequential(*[ae.encoder() for ae in self.layers])
 
-    def pretrain(self, x, make_optimizer, epochs=10, batch_size=64, noise=0.0,
-                 sparsity=0.0, rho=0.05, contractive=0.0, verbose=False):
+    def pretrain(self, x: TensorLike, make_optimizer: Callable[[list[Tensor]], Optimizer],
+                 epochs: int = 10, batch_size: int = 64, noise: float = 0.0,
+                 sparsity: float = 0.0, rho: float = 0.05, contractive: float = 0.0,
+                 verbose: bool = False) -> list[list[float]]:
         """Greedy layer-wise pre-training on data ``x`` (N, sizes[0]).
 
         make_optimizer: ``params -> optimizer`` (e.g. ``lambda p: optim.Adam(p, 1e-2)``).
@@ -192,10 +210,10 @@ class StackedAutoencoder(Module):
             raise ValueError(f"StackedAutoencoder.pretrain: expected data of shape "
                              f"(N, {self.sizes[0]}), got {data.shape}")
         rng = get_rng()
-        history = []
+        history: list[list[float]] = []
         for ae in self.layers:
             opt = make_optimizer(list(ae.parameters()))
-            curve = []
+            curve: list[float] = []
             for _ in range(epochs):
                 order = rng.permutation(len(data))
                 total = 0.0
@@ -225,7 +243,7 @@ class StackedAutoencoder(Module):
                 data = ae.encode(mg.tensor(data)).data
         return history
 
-    def classifier(self, num_classes):
+    def classifier(self, num_classes: int) -> Sequential:
         """The pre-trained encoder stack followed by a new ``Linear(sizes[-1], num_classes)``."""
         return Sequential(*[ae.encoder() for ae in self.layers],
                           Linear(self.sizes[-1], num_classes))

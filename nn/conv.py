@@ -1,7 +1,17 @@
 """Conv2d: one filter bank shared by every position of the image."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import functional as F
 from .linear import empty_parameter, reset_weight_and_bias
 from .module import Module
+
+if TYPE_CHECKING:
+    from minigrad._typing import IntOrPair
+    from minigrad.tensor import Tensor
+
+    from .parameter import Parameter
 
 
 class Conv2d(Module):
@@ -16,7 +26,11 @@ class Conv2d(Module):
     (2, 8, 28, 28)
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+    weight: Parameter
+    bias: Parameter | None
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
+                 stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True) -> None:
         super().__init__()
         who = type(self).__name__
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
@@ -27,13 +41,13 @@ class Conv2d(Module):
         self.register_parameter("bias", empty_parameter(self.out_channels) if bias else None)
         reset_weight_and_bias(self.weight, self.bias)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         who = self._who()
         F.check_input(who, x, ndims=(4,))
         F.check_input(who, x, axis=1, size=self.in_channels, what="input channels")
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0, 0):

@@ -1,6 +1,13 @@
 """Dropout (Srivastava et al. 2014), the inverted form: scaled in training, identity in eval."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import functional as F
 from .module import Module
+
+if TYPE_CHECKING:
+    from minigrad.tensor import Tensor
 
 
 class Dropout(Module):
@@ -12,14 +19,14 @@ class Dropout(Module):
     >>> d = nn.Dropout(0.5); y = d(mg.ones(1000))   # about half zeros, the rest 2.0
     """
 
-    def __init__(self, p=0.5):
+    def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability has to be between 0 and 1, got {p}")
         self.p = float(p)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}"

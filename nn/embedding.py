@@ -1,4 +1,8 @@
 """Embedding: a lookup table of learnable vectors, one per index."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from minigrad.dtypes import get_default_dtype
@@ -7,6 +11,10 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+
+if TYPE_CHECKING:
+    from minigrad._typing import TensorLike
+    from minigrad.tensor import Tensor
 
 
 class Embedding(Module):
@@ -20,16 +28,18 @@ class Embedding(Module):
     (2, 2, 3)
     """
 
-    def __init__(self, num_embeddings, embedding_dim):
+    weight: Parameter
+
+    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
                                          get_default_dtype()))
         init.normal_(self.weight)
 
-    def forward(self, idx):
+    def forward(self, idx: TensorLike) -> Tensor:
         F._indices(idx, self._who(), self.num_embeddings)
         return F.embedding(idx, self.weight)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -9,6 +9,10 @@ formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
 >>> y = F.relu(F.linear(x, w, b))               # x (N, in), w (out, in), b (out,)
 >>> loss = F.cross_entropy(logits, targets)      # logits (N, C), targets (N,) ints
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 
 from minigrad.ops import activation as _act
@@ -23,6 +27,13 @@ from minigrad.ops.reduce import LogSoftmax, Softmax
 from minigrad.random import get_rng
 from minigrad.tensor import Tensor, as_tensor, tensor_arg
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from minigrad._typing import (Array, IntOrPair, Reduction, Shape, TensorLike,
+                                  TensorOrArray)
+    from minigrad.function import Function
+
 __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout",
            "batch_norm", "layer_norm", "group_norm", "instance_norm", "flatten",
            "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
@@ -31,7 +42,9 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
 
 
 # ------------------------------------------------------------------ checks
-def check_input(who, x, ndims=None, axis=None, size=None, what="features"):
+def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
+                axis: int | None = None, size: int | None = None,
+                what: str = "features") -> Tensor:
     """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``."""
     if ndims is not None and x.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
@@ -43,7 +56,7 @@ def check_input(who, x, ndims=None, axis=None, size=None, what="features"):
     return x
 
 
-def _pair(v, who, name):
+def _pair(v: IntOrPair, who: str, name: str) -> tuple[int, int]:
     v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
     if len(v) != 2 or any(int(n) != n for n in v):
         raise ValueError(f"{who}: {name} must be an int or a pair of ints, got {v!r}")
@@ -51,7 +64,7 @@ def _pair(v, who, name):
 
 
 # ------------------------------------------------------------------ layers
-def linear(x, weight, bias=None):
+def linear(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
     x = tensor_arg(x, "linear")
     if x.ndim == 0:
@@ -60,7 +73,8 @@ def linear(x, weight, bias=None):
     return Linear.apply(x, weight, bias)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0):
+def conv2d(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None,
+           stride: IntOrPair = 1, padding: IntOrPair = 0) -> Tensor:
     """2-D cross-correlation: x ``(N, C, H, W)``, weight ``(O, C, kh, kw)`` -> ``(N, O, Ho, Wo)``.
 
     ``Ho = (H + 2 padding - kh) // stride + 1`` (and likewise Wo).
@@ -78,7 +92,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     return _conv.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
 
 
-def _pool(op, who, x, kernel_size, stride, padding):
+def _pool(op: type[Function], who: str, x: TensorOrArray, kernel_size: IntOrPair,
+          stride: IntOrPair | None, padding: IntOrPair) -> Tensor:
     x = tensor_arg(x, who)
     check_input(who, x, ndims=(4,))
     kernel = _pair(kernel_size, who, "kernel_size")
@@ -91,17 +106,19 @@ def _pool(op, who, x, kernel_size, stride, padding):
     return op.apply(x, kernel=kernel, stride=stride, padding=padding)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
+def max_pool2d(x: TensorOrArray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> Tensor:
     """Max over ``kernel_size`` windows moved by ``stride`` (default: the kernel size)."""
     return _pool(_pooling.MaxPool2d, "max_pool2d", x, kernel_size, stride, padding)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
+def avg_pool2d(x: TensorOrArray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> Tensor:
     """Mean over ``kernel_size`` windows moved by ``stride`` (default: the kernel size)."""
     return _pool(_pooling.AvgPool2d, "avg_pool2d", x, kernel_size, stride, padding)
 
 
-def _indices(idx, who, n, what="index"):
+def _indices(idx: TensorLike, who: str, n: int, what: str = "index") -> Array:
     arr = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{who}: expected integer indices, got dtype {arr.dtype}")
@@ -111,12 +128,12 @@ def _indices(idx, who, n, what="index"):
     return arr
 
 
-def embedding(idx, weight):
+def embedding(idx: TensorLike, weight: Tensor) -> Tensor:
     """Rows of ``weight (num_embeddings, dim)`` picked by integer ``idx (*)`` -> ``(*, dim)``."""
     return GetItem.apply(weight, _indices(idx, "embedding", weight.shape[0]))
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(x: TensorOrArray, p: float = 0.5, training: bool = True) -> Tensor:
     """Inverted dropout: zero each element with probability p, scale survivors by 1/(1-p).
 
     The expectation is unchanged, so evaluation (``training=False``) is the identity.
@@ -134,13 +151,13 @@ def dropout(x, p=0.5, training=True):
     return Mul.apply(x, keep * np.asarray(1.0 / (1.0 - p), dtype=dt))
 
 
-def flatten(x, start_dim=1, end_dim=-1):
+def flatten(x: TensorOrArray, start_dim: int = 1, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim..end_dim`` into one (default: all but the batch axis)."""
     return tensor_arg(x, "flatten").flatten(start_dim, end_dim)
 
 
 # ------------------------------------------------------------ normalisation
-def _affine(y, weight, bias, shape):
+def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape: Shape) -> Tensor:
     """``y * weight + bias`` with both reshaped to broadcast as ``shape``."""
     if weight is not None:
         y = y * weight.reshape(shape)
@@ -149,12 +166,14 @@ def _affine(y, weight, bias, shape):
     return y
 
 
-def _channel_shape(x):
+def _channel_shape(x: Tensor) -> Shape:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float | None = 0.1,
+               eps: float = 1e-5) -> Tensor:
     """Batch normalisation over every axis but the channel axis 1 (Ioffe & Szegedy 2015).
 
     Training: normalise with the batch mean and biased variance and update the
@@ -167,6 +186,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     x = tensor_arg(x, "batch_norm")
     shape = _channel_shape(x)
     if not training:
+        if running_mean is None or running_var is None:
+            raise TypeError("batch_norm: evaluation (training=False) needs the "
+                            "running_mean and running_var arrays, got None")
         scale = 1.0 / np.sqrt(running_var + eps)
         y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
         return _affine(y, weight, bias, shape)
@@ -175,12 +197,14 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     if n <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                          f"training, got input shape {x.shape}")
-    stats = []
+    stats: list[Array] = []
     y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
     if running_mean is not None:
         if momentum is None:
             raise ValueError("batch_norm: momentum=None (a cumulative average) needs the "
                              "layer's batch count; use nn.BatchNorm*d or pass a float")
+        if running_var is None:
+            raise TypeError("batch_norm: running_mean was given without running_var")
         mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
         running_mean *= 1 - momentum
         running_mean += momentum * mean
@@ -189,7 +213,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     return _affine(y, weight, bias, shape)
 
 
-def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(x: TensorOrArray, normalized_shape: int | Sequence[int],
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` axes of each sample (Ba et al. 2016)."""
     x = tensor_arg(x, "layer_norm")
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -200,7 +226,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _affine(y, weight, bias, ns)
 
 
-def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(x: TensorOrArray, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise each sample over groups of ``C / num_groups`` channels (Wu & He 2018).
 
     x ``(N, C, *)``; weight and bias are per channel ``(C,)``.
@@ -214,7 +241,8 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     return _affine(y, weight, bias, _channel_shape(x))
 
 
-def instance_norm(x, weight=None, bias=None, eps=1e-5):
+def instance_norm(x: TensorOrArray, weight: Tensor | None = None,
+                  bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample over its spatial axes (Ulyanov et al. 2016)."""
     x = tensor_arg(x, "instance_norm")
     if x.ndim < 3:
@@ -225,27 +253,27 @@ def instance_norm(x, weight=None, bias=None, eps=1e-5):
 
 
 # ---------------------------------------------------------------- activations
-def relu(x):
+def relu(x: TensorOrArray) -> Tensor:
     """``max(x, 0)``."""
     return Relu.apply(x)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x: TensorOrArray, negative_slope: float = 0.01) -> Tensor:
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
     return _act.LeakyRelu.apply(x, slope=negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(x: TensorOrArray, alpha: float = 1.0) -> Tensor:
     """``x`` for x > 0, ``alpha (exp(x) - 1)`` otherwise."""
     return _act.Elu.apply(x, alpha=alpha)
 
 
-def selu(x):
+def selu(x: TensorOrArray) -> Tensor:
     """``scale * elu(x, alpha)`` with Klambauer et al.'s alpha ~ 1.6733, scale ~ 1.0507."""
     return _act.Selu.apply(x)
 
 
-def gelu(x, approximate="none"):
+def gelu(x: TensorOrArray, approximate: Literal["none", "tanh"] = "none") -> Tensor:
     """``x Phi(x)`` (Phi the standard normal CDF); ``approximate='tanh'`` for the tanh form."""
     if approximate == "none":
         return _act.Gelu.apply(x)
@@ -254,32 +282,32 @@ def gelu(x, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x):
+def silu(x: TensorOrArray) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
     return _act.Silu.apply(x)
 
 
-def softplus(x, beta=1.0, threshold=20.0):
+def softplus(x: TensorOrArray, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``."""
     return _act.Softplus.apply(x, beta=beta, threshold=threshold)
 
 
-def sigmoid(x):
+def sigmoid(x: TensorOrArray) -> Tensor:
     """``1 / (1 + exp(-x))``."""
     return Sigmoid.apply(x)
 
 
-def tanh(x):
+def tanh(x: TensorOrArray) -> Tensor:
     """Hyperbolic tangent."""
     return Tanh.apply(x)
 
 
-def softmax(x, axis=-1, dim=None):
+def softmax(x: TensorOrArray, axis: int = -1, dim: int | None = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis`` (``dim`` is accepted as PyTorch's name)."""
     return Softmax.apply(x, axis=axis if dim is None else dim)
 
 
-def log_softmax(x, axis=-1, dim=None):
+def log_softmax(x: TensorOrArray, axis: int = -1, dim: int | None = None) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``, computed stably."""
     return LogSoftmax.apply(x, axis=axis if dim is None else dim)
 
@@ -288,26 +316,27 @@ def log_softmax(x, axis=-1, dim=None):
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(who, reduction):
+def _check_reduction(who: str, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{who}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _reduce(loss, reduction):
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
-def _same_shape(who, x, t):
+def _same_shape(who: str, x: Tensor | Array, t: Tensor | Array) -> None:
     if x.shape != t.shape:
         raise ValueError(f"{who}: input shape {x.shape} and target shape {t.shape} differ")
 
 
-def _float_target(t, x):
+def _float_target(t: TensorLike, x: Tensor) -> Tensor:
     """A target as a Tensor (kept if it is one, so it may require grad) of x's dtype."""
     return as_tensor(t, dtype=x.dtype)
 
 
-def _elementwise_args(who, input, target, reduction):
+def _elementwise_args(who: str, input: TensorOrArray, target: TensorLike,
+                      reduction: str) -> tuple[Tensor, Tensor]:
     """Validate a loss whose input and target match element for element."""
     _check_reduction(who, reduction)
     input = tensor_arg(input, who)
@@ -316,20 +345,23 @@ def _elementwise_args(who, input, target, reduction):
     return input, target
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: TensorOrArray, target: TensorLike,
+             reduction: Reduction = "mean") -> Tensor:
     """``(input - target)^2``, reduced."""
     input, target = _elementwise_args("mse_loss", input, target, reduction)
     d = input - target
     return _reduce(d * d, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input: TensorOrArray, target: TensorLike,
+            reduction: Reduction = "mean") -> Tensor:
     """``|input - target|``, reduced."""
     input, target = _elementwise_args("l1_loss", input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
-def _class_targets(who, x, target, probabilities=True):
+def _class_targets(who: str, x: Tensor, target: TensorLike,
+                   probabilities: bool = True) -> Tensor | Array:
     """Validate (N, C, *) scores against (N, *) class indices or (N, C, *) probabilities."""
     if x.ndim < 2:
         raise ValueError(f"{who}: expected scores of shape (N, C) or (N, C, *), got {x.shape}")
@@ -346,14 +378,16 @@ def _class_targets(who, x, target, probabilities=True):
     return _indices(t, who, x.shape[1], what="class index")
 
 
-def _class_loss(op, who, input, target, reduction, probabilities):
+def _class_loss(op: type[Function], who: str, input: TensorOrArray, target: TensorLike,
+                reduction: str, probabilities: bool) -> Tensor:
     _check_reduction(who, reduction)
     input = tensor_arg(input, who)
     target = _class_targets(who, input, target, probabilities)
     return op.apply(input, target, reduction=reduction)
 
 
-def cross_entropy(input, target, reduction="mean"):
+def cross_entropy(input: TensorOrArray, target: TensorLike,
+                  reduction: Reduction = "mean") -> Tensor:
     """``-log_softmax(input, axis=1)[target]``, one fused, stable op.
 
     input: logits ``(N, C)`` (or ``(N, C, d1, ...)``); target: class indices
@@ -362,12 +396,14 @@ def cross_entropy(input, target, reduction="mean"):
     return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction, True)
 
 
-def nll_loss(input, target, reduction="mean"):
+def nll_loss(input: TensorOrArray, target: TensorLike,
+             reduction: Reduction = "mean") -> Tensor:
     """``-input[target]`` for log-probabilities ``input (N, C)`` and class indices ``(N,)``."""
     return _class_loss(_loss.NLL, "nll_loss", input, target, reduction, False)
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
+def binary_cross_entropy(input: TensorOrArray, target: TensorLike,
+                         reduction: Reduction = "mean") -> Tensor:
     """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``input`` in [0, 1] (logs clamped at -100)."""
     input, target = _elementwise_args("binary_cross_entropy", input, target, reduction)
     if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
@@ -376,7 +412,8 @@ def binary_cross_entropy(input, target, reduction="mean"):
     return _loss.BCE.apply(input, target, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(input: TensorOrArray, target: TensorLike,
+                                     reduction: Reduction = "mean") -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` in one op that never overflows."""
     input, target = _elementwise_args("binary_cross_entropy_with_logits", input, target,
                                       reduction)

@@ -1,5 +1,8 @@
 """Linear layer: ``y = x W^T + b``, and PyTorch's default init for weight/bias layers."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,13 +13,16 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
+if TYPE_CHECKING:
+    from minigrad.tensor import Tensor
 
-def empty_parameter(*shape):
+
+def empty_parameter(*shape: int) -> Parameter:
     """An uninitialised Parameter of ``shape`` in the default dtype."""
     return Parameter(np.empty(shape, dtype=get_default_dtype()))
 
 
-def reset_weight_and_bias(weight, bias):
+def reset_weight_and_bias(weight: Tensor, bias: Tensor | None) -> None:
     """PyTorch's default for Linear and Conv: ``kaiming_uniform_(W, a=sqrt(5))``, i.e.
     W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
     init.kaiming_uniform_(weight, a=math.sqrt(5), nonlinearity="leaky_relu")
@@ -36,19 +42,22 @@ class Linear(Module):
     (2, 8)
     """
 
-    def __init__(self, in_features, out_features, bias=True):
+    weight: Parameter
+    bias: Parameter | None
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = empty_parameter(self.out_features, self.in_features)
         self.register_parameter("bias", empty_parameter(self.out_features) if bias else None)
         reset_weight_and_bias(self.weight, self.bias)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self._who()}: expected input of shape (*, {self.in_features}), "
                              f"got {x.shape}")
         return F.linear(x, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")

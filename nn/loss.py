@@ -2,22 +2,32 @@
 
 Each wraps one function of :mod:`minigrad.nn.functional`; the formulas are there.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
 from . import functional as F
 from .module import Module
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from minigrad._typing import Reduction, TensorLike, TensorOrArray
+    from minigrad.tensor import Tensor
+
 
 class _Loss(Module):
-    function = None
+    function: ClassVar[Callable[..., Tensor]]     # each loss's nn.functional function
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction: Reduction = "mean") -> None:
         super().__init__()
         F._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
-    def forward(self, input, target):
+    def forward(self, input: TensorOrArray, target: TensorLike) -> Tensor:
         return type(self).function(input, target, reduction=self.reduction)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 

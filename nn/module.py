@@ -9,8 +9,11 @@ Calling a module runs, as PyTorch does: the global forward pre-hooks, the
 module's forward pre-hooks, ``forward``, the global forward hooks, the
 module's forward hooks. With no hook registered a call is just ``forward``.
 """
+from __future__ import annotations
+
 import warnings
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,24 +22,33 @@ from minigrad.tensor import Tensor
 
 from .parameter import Parameter
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+    from typing_extensions import Self
+
+    from minigrad._typing import Array, DTypeLike, TensorLike
+
 
 class StateDictError(RuntimeError, ValueError):
     """``load_state_dict`` found missing, unexpected or mis-shaped keys (nothing was loaded)."""
 
 
 # Forward hooks are kept as lists of _Hook records (the handle removes its record).
-_global_forward_pre_hooks = []
-_global_forward_hooks = []
+_global_forward_pre_hooks: list[_Hook] = []
+_global_forward_hooks: list[_Hook] = []
 
 
 class _Hook:
     __slots__ = ("fn", "with_kwargs", "always_call")
 
-    def __init__(self, fn, with_kwargs=False, always_call=False):
+    def __init__(self, fn: Callable[..., Any], with_kwargs: bool = False,
+                 always_call: bool = False) -> None:
         self.fn, self.with_kwargs, self.always_call = fn, with_kwargs, always_call
 
 
-def _add_hook(registry, fn, what, prepend=False, with_kwargs=False, always_call=False):
+def _add_hook(registry: list[_Hook], fn: Callable[..., Any], what: str, prepend: bool = False,
+              with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
     if not callable(fn):
         raise TypeError(f"{what}: expected a callable hook, got {type(fn).__name__}")
     record = _Hook(fn, bool(with_kwargs), bool(always_call))
@@ -47,7 +59,7 @@ def _add_hook(registry, fn, what, prepend=False, with_kwargs=False, always_call=
     return RemovableHandle(registry, record)
 
 
-def register_module_forward_pre_hook(hook):
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
     """Call ``hook(module, args)`` before every module's ``forward`` (all modules).
 
     As :meth:`Module.register_forward_pre_hook`, for every module; global
@@ -56,7 +68,8 @@ def register_module_forward_pre_hook(hook):
     return _add_hook(_global_forward_pre_hooks, hook, "register_module_forward_pre_hook")
 
 
-def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
     """Call ``hook(module, args, output)`` after every module's ``forward`` (all modules).
 
     As :meth:`Module.register_forward_hook`, for every module; global hooks
@@ -68,7 +81,8 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
                      with_kwargs=with_kwargs, always_call=always_call)
 
 
-def _run_pre_hooks(module, hooks, args, kwargs):
+def _run_pre_hooks(module: Module, hooks: list[_Hook], args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     for h in hooks:
         if h.with_kwargs:
             res = h.fn(module, args, kwargs)
@@ -86,7 +100,8 @@ def _run_pre_hooks(module, hooks, args, kwargs):
     return args, kwargs
 
 
-def _call_forward_hook(module, h, args, kwargs, output):
+def _call_forward_hook(module: Module, h: _Hook, args: tuple[Any, ...],
+                       kwargs: dict[str, Any], output: Any) -> Any:
     if h.with_kwargs:
         return h.fn(module, args, kwargs, output)
     return h.fn(module, args, output)
@@ -106,7 +121,14 @@ class Module:
     ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
     """
 
-    def __init__(self):
+    _parameters: OrderedDict[str, Parameter | None]
+    _modules: OrderedDict[str, Module | None]
+    _buffers: OrderedDict[str, Array | None]
+    training: bool
+    _forward_pre_hooks: list[_Hook]
+    _forward_hooks: list[_Hook]
+
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
@@ -116,7 +138,7 @@ class Module:
         object.__setattr__(self, "_hooked", False)      # set once a hook is registered
 
     # ------------------------------------------------------- registration
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         if "_parameters" not in d:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() "
@@ -143,21 +165,21 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         d = self.__dict__
         for store in ("_parameters", "_modules", "_buffers"):
             if store in d and name in d[store]:
                 return d[store][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         for store in (self._parameters, self._modules, self._buffers):
             if name in store:
                 del store[name]
                 return
         object.__delattr__(self, name)
 
-    def register_buffer(self, name, array):
+    def register_buffer(self, name: str, array: TensorLike | None) -> None:
         """Register non-learnable state (e.g. BatchNorm's running mean) saved in state_dict.
 
         A buffer is a plain ``np.ndarray`` (or None), reached as ``module.name``;
@@ -172,14 +194,14 @@ class Module:
         self.__dict__.pop(name, None)
         self._buffers[name] = array
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``)."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: expected a Parameter for '{name}', "
                             f"got {type(param).__name__}")
         self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as a child under ``name`` (what ``self.name = module`` does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: expected a Module for '{name}', "
@@ -187,16 +209,16 @@ class Module:
         self._modules[name] = module
 
     # ------------------------------------------------------------- calling
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses define it and callers use ``module(...)``."""
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._hooked or _global_forward_pre_hooks or _global_forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
-    def _call_with_hooks(self, args, kwargs):
+    def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """``__call__`` when a hook is registered (PyTorch's order and semantics)."""
         args, kwargs = _run_pre_hooks(self, _global_forward_pre_hooks + self._forward_pre_hooks,
                                       args, kwargs)
@@ -218,7 +240,8 @@ class Module:
                 output = res
         return output
 
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """Call ``hook(module, args)`` before each ``forward`` of this module.
 
         ``args`` is the tuple of positional arguments. The hook may return None
@@ -236,8 +259,9 @@ class Module:
         object.__setattr__(self, "_hooked", True)
         return handle
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
-                              always_call=False):
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after each ``forward`` of this module.
 
         The hook may return None (output unchanged) or a replacement output.
@@ -256,7 +280,8 @@ class Module:
         return handle
 
     # ------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo: set[int] | None = None,
+                      prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for self and every submodule, each module once."""
         if memo is None:
             memo = set()
@@ -268,23 +293,24 @@ class Module:
             if m is not None:
                 yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """Self and every submodule, each once."""
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for the direct submodules."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The direct submodules."""
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(name, Parameter) pairs in registration order, each distinct Parameter once."""
         seen = set()
         mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
@@ -295,35 +321,35 @@ class Module:
                 seen.add(id(p))
                 yield (f"{mp}.{name}" if mp else name), p
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every distinct Parameter once (what an optimizer is given)."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix=""):
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Array]]:
         """(dotted name, array) for every registered buffer."""
         for mp, m in self.named_modules(prefix=prefix):
             for name, b in m._buffers.items():
                 if b is not None:
                     yield (f"{mp}.{name}" if mp else name), b
 
-    def buffers(self):
+    def buffers(self) -> Iterator[Array]:
         """Every registered buffer array."""
         for _, b in self.named_buffers():
             yield b
 
     # --------------------------------------------------------------- modes
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Self:
         """Set ``training`` on self and every submodule (Dropout, BatchNorm read it); returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         """``train(False)``: Dropout becomes the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad`` (to None, or to zeros in place)."""
         for p in self.parameters():
             if set_to_none or p.grad is None:
@@ -331,20 +357,20 @@ class Module:
             else:
                 p.grad[...] = 0
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> Self:
         """Freeze (False) or unfreeze every parameter of this module."""
         for p in self.parameters():
             p.requires_grad = flag
         return self
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], object]) -> Self:
         """Call ``fn(module)`` on every submodule (children first) and self."""
         for m in self.children():
             m.apply(fn)
         fn(self)
         return self
 
-    def to(self, dtype):
+    def to(self, dtype: DTypeLike) -> Self:
         """Cast floating parameters and buffers to ``dtype`` in place; returns self.
 
         The Parameter objects stay the same (an optimizer holding them keeps
@@ -364,16 +390,17 @@ class Module:
                     m._buffers[k] = b.astype(dtype)
         return self
 
-    def float(self):
+    def float(self) -> Self:
         """``to(float32)``."""
         return self.to(np.float32)
 
-    def double(self):
+    def double(self) -> Self:
         """``to(float64)``."""
         return self.to(np.float64)
 
     # ----------------------------------------------------------- state dict
-    def _state_paths(self, prefix="", active=None):
+    def _state_paths(self, prefix: str = "", active: set[int] | None = None
+                     ) -> Iterator[tuple[str, Module, str, str]]:
         """(key, owner, local name, kind) along every path, a shared object under each path."""
         active = set() if active is None else active
         if id(self) in active:          # a module inside itself: stop the cycle
@@ -390,14 +417,15 @@ class Module:
                 yield from m._state_paths(f"{prefix}{name}.", active)
         active.discard(id(self))
 
-    def _state_groups(self):
+    def _state_groups(self) -> OrderedDict[str, tuple[Module, str, str, list[str]]]:
         """{first key: (owner, name, kind, [every key naming the same object])}, in order.
 
         A Parameter shared or tied between modules (or a module used twice) is
         one entry, saved under its first name; PyTorch saves it under each name,
         so ``load_state_dict`` accepts the other names as aliases.
         """
-        groups, first = OrderedDict(), {}
+        groups: OrderedDict[str, tuple[Module, str, str, list[str]]] = OrderedDict()
+        first: dict[object, str] = {}
         for key, m, name, kind in self._state_paths():
             obj = id(m._parameters[name]) if kind == "param" else (id(m), name)
             if obj not in first:
@@ -407,15 +435,17 @@ class Module:
                 groups[first[obj]][3].append(key)
         return groups
 
-    def state_dict(self):
+    def state_dict(self) -> OrderedDict[str, Array]:
         """name -> np.ndarray (a copy) for every parameter and buffer, each object once."""
-        out = OrderedDict()
+        out: OrderedDict[str, Array] = OrderedDict()
         for key, (m, name, kind, _) in self._state_groups().items():
-            v = m._parameters[name].data if kind == "param" else m._buffers[name]
+            # (the state paths skip None entries)
+            v = m._parameters[name].data if kind == "param" else m._buffers[name]  # type: ignore[union-attr]  # noqa: E501
             out[key] = np.array(v, copy=True)
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, TensorLike],
+                        strict: bool = True) -> tuple[list[str], list[str]]:
         """Copy arrays from ``state_dict`` into parameters and buffers (in place).
 
         Every key and shape is checked before anything is written, so a failed
@@ -429,15 +459,16 @@ class Module:
         known = {k for g in groups.values() for k in g[3]}
         missing = [k for k, g in groups.items() if not any(a in state_dict for a in g[3])]
         unexpected = [k for k in state_dict if k not in known]
-        problems = []
+        problems: list[str] = []
         if strict and missing:
             problems.append(f"missing keys: {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys: {unexpected}")
-        plan = []
+        plan: list[tuple[Array, Array]] = []
         for m, name, kind, keys in groups.values():
-            cur = m._parameters[name].data if kind == "param" else m._buffers[name]
-            chosen = None
+            # (the state paths skip None entries)
+            cur: Array = m._parameters[name].data if kind == "param" else m._buffers[name]  # type: ignore[union-attr, assignment]  # noqa: E501
+            chosen: tuple[str, Array] | None = None
             for key in (k for k in keys if k in state_dict):
                 value = state_dict[key]
                 arr = np.asarray(value.data if isinstance(value, Tensor) else value)
@@ -460,16 +491,16 @@ class Module:
         return missing, unexpected
 
     # ----------------------------------------------------------------- repr
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The layer's settings as shown inside ``Name(...)`` by ``repr``."""
         return ""
 
-    def _who(self):
+    def _who(self) -> str:
         """How error messages name this module, e.g. ``Linear(in_features=4, ...)``."""
         extra = self.extra_repr()
         return f"{type(self).__name__}({extra})" if "\n" not in extra else type(self).__name__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """PyTorch's layout: ``Name(extra)`` or a tree with one ``(name): child`` per line."""
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []

@@ -19,6 +19,10 @@ BatchNorm alone keeps running statistics (buffers ``running_mean``,
 ``running_var`` updated with the *unbiased* batch variance, and
 ``num_batches_tracked``) and uses them in ``eval()``.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from minigrad.dtypes import get_default_dtype
@@ -27,8 +31,14 @@ from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def _affine_parameters(module, shape, affine):
+    from minigrad._typing import Shape
+    from minigrad.tensor import Tensor
+
+
+def _affine_parameters(module: Module, shape: Shape, affine: bool) -> None:
     """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None for both."""
     dt = get_default_dtype()
     module.register_parameter("weight", Parameter(np.ones(shape, dt)) if affine else None)
@@ -36,10 +46,12 @@ def _affine_parameters(module, shape, affine):
 
 
 class _BatchNorm(Module):
-    ndims = ()
+    ndims: tuple[int, ...] = ()
+    weight: Parameter | None
+    bias: Parameter | None
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -54,14 +66,14 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
-    def reset_running_stats(self):
+    def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
         if self.track_running_stats:
             self.running_mean[...] = 0
             self.running_var[...] = 1
             self.num_batches_tracked[...] = 0
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         who = self._who()
         F.check_input(who, x, ndims=self.ndims)
         F.check_input(who, x, axis=1, size=self.num_features)
@@ -74,7 +86,7 @@ class _BatchNorm(Module):
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             training=use_batch, momentum=momentum, eps=self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
@@ -102,7 +114,11 @@ class LayerNorm(Module):
     >>> nn.LayerNorm(8)(mg.randn(4, 8))       # each row: mean 0, variance ~1
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True) -> None:
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -110,14 +126,14 @@ class LayerNorm(Module):
         self.eps, self.elementwise_affine = float(eps), elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         ns = self.normalized_shape
         if x.ndim < len(ns) or x.shape[x.ndim - len(ns):] != ns:
             raise ValueError(f"{self._who()}: expected input of shape (*, "
                              f"{', '.join(map(str, ns))}), got {x.shape}")
         return F.layer_norm(x, ns, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
 
@@ -128,7 +144,11 @@ class GroupNorm(Module):
     Input ``(N, C, *)``; ``weight``, ``bias`` per channel ``(C,)``.
     """
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True):
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True) -> None:
         super().__init__()
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by "
@@ -137,14 +157,14 @@ class GroupNorm(Module):
         self.eps, self.affine = float(eps), affine
         _affine_parameters(self, (self.num_channels,), affine)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         who = self._who()
         if x.ndim < 2:
             F.check_input(who, x, ndims=(2, 3, 4))
         F.check_input(who, x, axis=1, size=self.num_channels, what="channels")
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
@@ -156,16 +176,19 @@ class InstanceNorm2d(Module):
     ``affine=True`` adds per-channel ``weight`` and ``bias``.
     """
 
-    def __init__(self, num_features, eps=1e-5, affine=False):
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False) -> None:
         super().__init__()
         self.num_features, self.eps, self.affine = int(num_features), float(eps), affine
         _affine_parameters(self, (self.num_features,), affine)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         who = self._who()
         F.check_input(who, x, ndims=(4,))
         F.check_input(who, x, axis=1, size=self.num_features, what="channels")
         return F.instance_norm(x, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, affine={self.affine}"

@@ -1,7 +1,14 @@
 """Parameter: a leaf Tensor that a Module registers as learnable."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from minigrad.tensor import Tensor, _as_array
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array, TensorLike
 
 
 class Parameter(Tensor):
@@ -13,14 +20,14 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, requires_grad=True):
+    def __init__(self, data: TensorLike, requires_grad: bool = True) -> None:
         arr = _as_array(data, where="Parameter")
         if arr.dtype.kind != "f":
             raise TypeError(f"Parameter: expected floating-point data, got dtype {arr.dtype}")
         super().__init__(arr, requires_grad=requires_grad)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Parameter], tuple[Array, bool]]:
         return (Parameter, (np.array(self.data), self.requires_grad))

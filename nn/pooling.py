@@ -1,24 +1,35 @@
 """MaxPool2d and AvgPool2d: a window slid with a stride, reduced by max or mean."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
 from . import functional as F
 from .module import Module
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from minigrad._typing import IntOrPair
+    from minigrad.tensor import Tensor
 
 
 class _Pool2d(Module):
     """Shared by the pools: settings, the 4-D input check and the repr."""
 
-    function = None
+    function: ClassVar[Callable[..., Tensor]]     # each pool's nn.functional function
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                 padding: IntOrPair = 0) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         F.check_input(self._who(), x, ndims=(4,))
         return type(self).function(x, self.kernel_size, self.stride, self.padding)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 

@@ -1,7 +1,14 @@
 """Adadelta: step sizes in the units of the parameters, no hand-tuned rate."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .optimizer import Optimizer, check_lr, check_nonnegative, check_unit_interval
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array, ParamGroup, Params
 
 
 class Adadelta(Optimizer):
@@ -29,16 +36,18 @@ class Adadelta(Optimizer):
         weight_decay: :math:`\lambda` (default 0).
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0):
+    def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
-    def _validate(self, h):
+    def _validate(self, h: dict[str, Any]) -> None:
         check_lr(h["lr"])
         check_unit_interval("rho", h["rho"])
         check_nonnegative("epsilon", h["eps"])
         check_nonnegative("weight_decay", h["weight_decay"])
 
-    def update(self, param, grad, state, group):
+    def update(self, param: Array, grad: Array, state: dict[str, Any],
+               group: ParamGroup) -> None:
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         if not state:                                          # lazy state
             state["step"] = 0

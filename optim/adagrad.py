@@ -1,7 +1,14 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .optimizer import Optimizer, check_lr, check_nonnegative
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array, ParamGroup, Params
 
 
 class Adagrad(Optimizer):
@@ -30,20 +37,22 @@ class Adagrad(Optimizer):
         eps: added to the denominator (default 1e-10).
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
-                 initial_accumulator_value=0, eps=1e-10):
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps))
 
-    def _validate(self, h):
+    def _validate(self, h: dict[str, Any]) -> None:
         check_lr(h["lr"])
         check_nonnegative("lr_decay", h["lr_decay"])
         check_nonnegative("weight_decay", h["weight_decay"])
         check_nonnegative("initial_accumulator_value", h["initial_accumulator_value"])
         check_nonnegative("epsilon", h["eps"])
 
-    def update(self, param, grad, state, group):
+    def update(self, param: Array, grad: Array, state: dict[str, Any],
+               group: ParamGroup) -> None:
         wd = group["weight_decay"]
         if not state:                                          # lazy state
             state["step"] = 0

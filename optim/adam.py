@@ -1,9 +1,15 @@
 """Adam: adaptive moment estimation (and, by a flag, AdamW's decoupled decay)."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .optimizer import Optimizer, check_betas, check_lr, check_nonnegative
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array, ParamGroup, Params
 
 
 class Adam(Optimizer):
@@ -47,18 +53,20 @@ class Adam(Optimizer):
     #: being added to the gradient (Loshchilov & Hutter, 2019).
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False):
+    def __init__(self, params: Params, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 
-    def _validate(self, h):
+    def _validate(self, h: dict[str, Any]) -> None:
         check_lr(h["lr"])
         check_nonnegative("epsilon", h["eps"])
         check_betas(h["betas"])
         check_nonnegative("weight_decay", h["weight_decay"])
 
-    def update(self, param, grad, state, group):
+    def update(self, param: Array, grad: Array, state: dict[str, Any],
+               group: ParamGroup) -> None:
         lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
         beta1, beta2 = group["betas"]
         if not state:                                          # lazy state

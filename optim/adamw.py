@@ -1,5 +1,12 @@
 """AdamW: Adam with decoupled weight decay."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .adam import Adam
+
+if TYPE_CHECKING:
+    from minigrad._typing import Params
 
 
 class AdamW(Adam):
@@ -25,7 +32,8 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False):
+    def __init__(self, params: Params, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad)

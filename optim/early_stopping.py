@@ -1,8 +1,19 @@
 """Early stopping: stop training when a validation metric stops improving."""
+from __future__ import annotations
+
 import math
 import numbers
+from typing import TYPE_CHECKING, Literal, SupportsFloat
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    from minigrad._typing import Array
+    from minigrad.nn.module import Module
+
+    _M = TypeVar("_M", bound=Module)
 
 
 class EarlyStopping:
@@ -39,12 +50,13 @@ class EarlyStopping:
                 break                    # model now holds the best epoch's weights
     """
 
-    def __init__(self, patience, min_delta=0.0, mode="min", restore_best=True):
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) \
+    def __init__(self, patience: int, min_delta: float = 0.0,
+                 mode: Literal["min", "max"] = "min", restore_best: bool = True) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, (int, numbers.Integral)) \
                 or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 0, "
                              f"got {patience!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real) \
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (float, numbers.Real)) \
                 or not min_delta >= 0:
             raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, "
                              f"got {min_delta!r}")
@@ -55,18 +67,18 @@ class EarlyStopping:
         self.mode = mode
         self.restore_best = bool(restore_best)
         self.best = math.inf if mode == "min" else -math.inf
-        self.best_epoch = None          # index (0-based) of the best step() call
-        self.best_state = None          # copy of model.state_dict() at that epoch
+        self.best_epoch: int | None = None      # index (0-based) of the best step() call
+        self.best_state: dict[str, Array] | None = None  # model.state_dict() at that epoch
         self.num_bad_epochs = 0
         self.epoch = 0                  # number of step() calls so far
         self.stopped = False
 
-    def is_improvement(self, metric):
+    def is_improvement(self, metric: float) -> bool:
         if self.mode == "min":
             return metric < self.best - self.min_delta
         return metric > self.best + self.min_delta
 
-    def step(self, metric, model=None):
+    def step(self, metric: SupportsFloat, model: Module | None = None) -> bool:
         """Record this epoch's validation ``metric``; return True when training should stop:
         at an epoch that does not improve, once ``patience`` epochs in a row have not
         (so ``patience=0`` stops at the first epoch without improvement).
@@ -91,13 +103,13 @@ class EarlyStopping:
             self.restore(model)
         return self.stopped
 
-    def restore(self, model):
+    def restore(self, model: _M) -> _M:
         """Load the best epoch's weights into ``model`` (no-op before any improvement)."""
         if self.best_state is not None:
             model.load_state_dict(self.best_state)
         return model
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
                 f"mode={self.mode!r}, best={self.best}, best_epoch={self.best_epoch}, "
                 f"num_bad_epochs={self.num_bad_epochs})")

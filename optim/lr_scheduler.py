@@ -17,8 +17,12 @@ current rate by a factor (the ratio of the closed form at ``t`` and ``t-1``),
 so they compose with each other and with changes made by hand. Without such
 changes they follow the closed forms given in each class, up to rounding.
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any, Literal, SupportsFloat
 
 from .optimizer import Optimizer
 
@@ -28,7 +32,7 @@ class LRScheduler:
     state dict. A subclass writes ``get_lr()``: the new rate of every group at
     epoch ``self.last_epoch``, from the current rates."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._attach(optimizer)
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -45,19 +49,19 @@ class LRScheduler:
         self.step()
         self._initial = False
 
-    def _attach(self, optimizer):
+    def _attach(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an optim.Optimizer, got "
                             f"{type(optimizer).__name__}")
         self.optimizer = optimizer
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr()")
 
-    def _current(self):
+    def _current(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch and write the new rate into every parameter group."""
         self.last_epoch += 1
         lrs = self._current() if self._initial else self.get_lr()
@@ -65,16 +69,16 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = self._current()
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The rates (one per parameter group) set by the latest ``step()``."""
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (save that with the optimizer's own state dict)."""
         return {k: (list(v) if isinstance(v, list) else v)
                 for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()`` taken from a scheduler of the same kind."""
         own = set(self.state_dict())
         given = set(state_dict)
@@ -84,18 +88,19 @@ class LRScheduler:
         self.__dict__.update({k: (list(v) if isinstance(v, list) else v)
                               for k, v in state_dict.items()})
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, " \
                f"last_lr={self.get_last_lr()})"
 
 
-def _check_positive_int(who, name, value):
+def _check_positive_int(who: str, name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{who}: {name} must be a positive integer, got {value!r}")
 
 
-def _check_number(who, name, value, low=0.0):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= low:
+def _check_number(who: str, name: str, value: object, low: float = 0.0) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not value >= low:  # type: ignore[operator]  # typeshed's Real has no >=
         raise ValueError(f"{who}: {name} must be a number >= {low}, got {value!r}")
 
 
@@ -107,14 +112,15 @@ class StepLR(LRScheduler):
     >>> sched = StepLR(opt, step_size=30, gamma=0.1)   # 0.1 -> 0.01 at epoch 30 -> ...
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         _check_positive_int("StepLR", "step_size", step_size)
         _check_number("StepLR", "gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
@@ -126,12 +132,12 @@ class ExponentialLR(LRScheduler):
     .. math:: \eta_t = \eta_0 \, \gamma^t
     """
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         _check_number("ExponentialLR", "gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [lr * self.gamma for lr in self._current()]
 
 
@@ -150,14 +156,15 @@ class CosineAnnealingLR(LRScheduler):
               \frac{1 + \cos(\pi t / T_{max})}{1 + \cos(\pi (t-1) / T_{max})}
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         _check_positive_int("CosineAnnealingLR", "T_max", T_max)
         _check_number("CosineAnnealingLR", "eta_min", eta_min)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         t, T, lo = self.last_epoch, self.T_max, self.eta_min
         if (t - 1 - T) % (2 * T) == 0:
             # just after a minimum, where the ratio below would be 0/0: step up
@@ -191,8 +198,10 @@ class ReduceLROnPlateau(LRScheduler):
         eps: smallest change of rate worth making (default 1e-8).
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer: Optimizer, mode: Literal["min", "max"] = "min",
+                 factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 threshold_mode: Literal["rel", "abs"] = "rel", cooldown: int = 0,
+                 min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
         who = "ReduceLROnPlateau"
         self._attach(optimizer)
         if mode not in ("min", "max"):
@@ -200,7 +209,7 @@ class ReduceLROnPlateau(LRScheduler):
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"{who}: threshold_mode must be 'rel' or 'abs', "
                              f"got {threshold_mode!r}")
-        if isinstance(factor, bool) or not (isinstance(factor, numbers.Real) and 0 <= factor < 1):
+        if isinstance(factor, bool) or not (isinstance(factor, (float, numbers.Real)) and 0 <= factor < 1):
             raise ValueError(f"{who}: factor must be in [0, 1), got {factor!r}")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"{who}: patience must be an integer >= 0, got {patience!r}")
@@ -226,7 +235,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.last_epoch = 0
         self._last_lr = self._current()
 
-    def is_better(self, a, best):
+    def is_better(self, a: float, best: float) -> bool:
         """Whether metric ``a`` improves on ``best`` by more than the threshold."""
         if self.mode == "min":
             return a < (best * (1 - self.threshold) if self.threshold_mode == "rel"
@@ -235,10 +244,10 @@ class ReduceLROnPlateau(LRScheduler):
                     else best + self.threshold)
 
     @property
-    def in_cooldown(self):
+    def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics):
+    def step(self, metrics: SupportsFloat) -> None:  # type: ignore[override]
         """Record this epoch's metric; reduce the rates if it has plateaued."""
         current = float(metrics)
         self.last_epoch += 1

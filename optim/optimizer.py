@@ -19,29 +19,40 @@ order of ``param_groups`` and the state is keyed by that number, so a
 checkpoint can be loaded into a fresh optimizer over a fresh copy of the
 model and training continues bit for bit.
 """
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minigrad.tape import enable_grad
 from minigrad.tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from minigrad._typing import Array, ParamGroup, Params
+
+    _Loss = TypeVar("_Loss")
+
 
 # ---------------------------------------------------------------- validation
 # Small checks shared by the optimizers' ``_validate``; each names the argument,
 # what it must be, and what it got.
 
-def check_lr(lr):
+def check_lr(lr: object) -> None:
     if not (isinstance(lr, (int, float, np.floating, np.integer)) and lr >= 0):
         raise ValueError(f"Invalid learning rate: {lr} (expected a number >= 0)")
 
 
-def check_nonnegative(name, value):
+def check_nonnegative(name: str, value: object) -> None:
     if not (isinstance(value, (int, float, np.floating, np.integer)) and value >= 0):
         raise ValueError(f"Invalid {name} value: {value} (expected a number >= 0)")
 
 
-def check_unit_interval(name, value, closed_right=True):
+def check_unit_interval(name: str, value: object, closed_right: bool = True) -> None:
     """``0 <= value <= 1`` (or ``< 1`` with ``closed_right=False``)."""
     ok = isinstance(value, (int, float, np.floating, np.integer)) and \
         0 <= value and (value <= 1 if closed_right else value < 1)
@@ -50,7 +61,7 @@ def check_unit_interval(name, value, closed_right=True):
         raise ValueError(f"Invalid {name} value: {value} (expected a number in {bound})")
 
 
-def check_betas(betas):
+def check_betas(betas: object) -> None:
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
     for i, b in enumerate(betas):
@@ -59,7 +70,7 @@ def check_betas(betas):
                              f"(expected a number in [0, 1))")
 
 
-def _hyper(value):
+def _hyper(value: Any) -> Any:
     """Hyper-parameters are kept as Python floats, so that NumPy's scalar rules
     never promote a float32 parameter's update to float64."""
     if isinstance(value, (bool, str)) or value is None:
@@ -79,27 +90,27 @@ class Optimizer:
     defaults: hyper-parameters used where a group does not give its own.
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self._validate(defaults)
         self.defaults = {k: _hyper(v) for k, v in defaults.items()}
-        self.state = {}
-        self.param_groups = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[ParamGroup] = []
         if isinstance(params, (Tensor, dict)) or not hasattr(params, "__iter__"):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of "
                             f"Tensors or of dicts, got {type(params).__name__}")
-        params = list(params)
-        if len(params) == 0:
+        groups: list[Any] = list(params)
+        if len(groups) == 0:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        if not isinstance(params[0], dict):
-            params = [{"params": params}]
-        for group in params:
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
             self.add_param_group(group)
 
     # ------------------------------------------------------------ the groups
-    def _validate(self, hyper):
+    def _validate(self, hyper: dict[str, Any]) -> None:
         """Raise ValueError for invalid hyper-parameters (overridden per optimizer)."""
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: ParamGroup) -> None:
         """Append a group ``{"params": [...], <hyper-parameter>: value, ...}``.
 
         Missing hyper-parameters come from the defaults; every value is checked,
@@ -149,7 +160,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     # ---------------------------------------------------------------- steps
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -158,7 +169,7 @@ class Optimizer:
                 else:
                     p.grad[...] = 0
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], _Loss] | None = None) -> _Loss | None:
         """Update every parameter that has a gradient; return ``closure()``'s loss.
 
         closure: optional callable that re-evaluates the model and returns the
@@ -180,17 +191,18 @@ class Optimizer:
                 update(p.data, grad, s, group)
         return loss
 
-    def update(self, param, grad, state, group):
+    def update(self, param: Array, grad: Array, state: dict[str, Any],
+               group: ParamGroup) -> None:
         """Update ``param`` (an ndarray) in place from ``grad``; ``state`` is this
         parameter's dict (empty on its first step), ``group`` its hyper-parameters."""
         raise NotImplementedError(f"{type(self).__name__} does not implement update()")
 
     # ----------------------------------------------------------- state dict
-    def _index(self):
+    def _index(self) -> list[Tensor]:
         """Parameters numbered in the order of ``param_groups`` (PyTorch's convention)."""
         return [p for g in self.param_groups for p in g["params"]]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {name: value}}, "param_groups": [{..., "params": [index]}]}``.
 
         Arrays are copies, so later steps do not change a saved state dict.
@@ -207,7 +219,7 @@ class Optimizer:
                  for p, s in self.state.items() if id(p) in number}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()`` taken from an optimizer of the same kind over
         parameters of the same shapes, in the same group layout.
 
@@ -238,7 +250,7 @@ class Optimizer:
             hyper = {k: copy.deepcopy(v) for k, v in sg.items() if k != "params"}
             self._validate(hyper)
             new_groups.append(hyper)
-        by_index = {}
+        by_index: dict[int, Tensor] = {}
         for g, sg in zip(self.param_groups, saved_groups):
             by_index.update(zip(sg["params"], g["params"]))
         new_state = {}
@@ -268,7 +280,7 @@ class Optimizer:
         self.state = new_state
 
     # ----------------------------------------------------------------- repr
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")

@@ -1,7 +1,14 @@
 """RMSprop: divide by a running root-mean-square of the gradient."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .optimizer import Optimizer, check_lr, check_nonnegative
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array, ParamGroup, Params
 
 
 class RMSprop(Optimizer):
@@ -40,19 +47,21 @@ class RMSprop(Optimizer):
         centered: normalise by the estimated variance (default False).
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False):
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 
-    def _validate(self, h):
+    def _validate(self, h: dict[str, Any]) -> None:
         check_lr(h["lr"])
         check_nonnegative("epsilon", h["eps"])
         check_nonnegative("momentum", h["momentum"])
         check_nonnegative("weight_decay", h["weight_decay"])
         check_nonnegative("alpha", h["alpha"])
 
-    def update(self, param, grad, state, group):
+    def update(self, param: Array, grad: Array, state: dict[str, Any],
+               group: ParamGroup) -> None:
         alpha, wd, mu = group["alpha"], group["weight_decay"], group["momentum"]
         if not state:                                          # lazy state
             state["step"] = 0

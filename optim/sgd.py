@@ -1,7 +1,14 @@
 """Stochastic gradient descent, with momentum and Nesterov's accelerated gradient."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .optimizer import Optimizer, check_lr, check_nonnegative
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array, ParamGroup, Params
 
 
 class SGD(Optimizer):
@@ -47,12 +54,13 @@ class SGD(Optimizer):
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False):
+    def __init__(self, params: Params, lr: float, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
-    def _validate(self, h):
+    def _validate(self, h: dict[str, Any]) -> None:
         check_lr(h["lr"])
         check_nonnegative("momentum", h["momentum"])
         check_nonnegative("weight_decay", h["weight_decay"])
@@ -61,7 +69,8 @@ class SGD(Optimizer):
                              f"dampening, got momentum={h['momentum']}, "
                              f"dampening={h['dampening']}")
 
-    def update(self, param, grad, state, group):
+    def update(self, param: Array, grad: Array, state: dict[str, Any],
+               group: ParamGroup) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
         if wd != 0:
             grad = grad + wd * param                          # g = g + lambda theta

@@ -12,7 +12,10 @@ saves (``(g, x)``, ``(g, x, y)``), plus the op's parameters, and returns dL/dx::
     silu        y = x sigmoid(x)                         dy/dx = s (1 + x (1 - s))
     softplus    y = log(1 + e^(beta x)) / beta, and x where beta x > threshold
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +33,7 @@ def _erf_scalar(v):
     return math.erf(v)
 
 
-_erf_kernel = []
+_erf_kernel: list[Callable[..., Any]] = []
 
 
 def _erf(x):

@@ -27,9 +27,12 @@ tape, undoes broadcasting and reports errors like every other op. Its
 generated ``forward``/``backward`` only call the declared forward and vjps, with
 plain positional arguments, so the mechanism adds no cost per call of its own.
 """
+from __future__ import annotations
+
 import inspect
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +87,9 @@ def pointwise(name: str, forward: Callable[..., np.ndarray],
     return type(name, (Function,), namespace)
 
 
-def _compile(name, fn, vjps, saves, has_params):
+def _compile(name: str, fn: Callable[..., np.ndarray], vjps: Sequence[Vjp | None],
+             saves: str | None, has_params: bool) -> tuple[Callable[..., Any],
+                                                          Callable[..., Any]]:
     """The op's ``forward(ctx, x..)`` and ``backward(ctx, g)``, written out for its arity.
 
     Like ``collections.namedtuple``, the two functions are generated as source
@@ -124,12 +129,13 @@ def _compile(name, fn, vjps, saves, has_params):
                  for i, v in enumerate(vjps)]
         lines += [f"    {', '.join(needs)}, = ctx.needs_input_grad",
                   f"    return ({', '.join(grads)},)"]
-    namespace = {"fn": fn, **{f"vjp{i}": v for i, v in enumerate(vjps)}}
+    namespace: dict[str, Any] = {"fn": fn, **{f"vjp{i}": v for i, v in enumerate(vjps)}}
     exec(compile("\n".join(lines), f"<pointwise {name}>", "exec"), namespace)
     return namespace["forward"], namespace["backward"]
 
 
-def _validate(name, forward, vjps, saves):
+def _validate(name: str, forward: Callable[..., np.ndarray], vjps: Sequence[Vjp | None],
+              saves: str | None) -> None:
     if not isinstance(name, str):
         raise TypeError(f"pointwise: name must be a string, got {type(name).__name__}")
     if not name.isidentifier():
@@ -150,19 +156,19 @@ def _validate(name, forward, vjps, saves):
                          f"{len(vjps)} vjps were given")
 
 
-def _saved_names(saves, arity):
+def _saved_names(saves: str | None, arity: int) -> tuple[str, ...]:
     xs = ("x",) if arity == 1 else tuple(f"x{i + 1}" for i in range(arity))
     return {None: (), "input": xs, "output": ("y",), "both": xs + ("y",)}[saves]
 
 
-def _signature(f):
+def _signature(f: Callable[..., Any]) -> inspect.Signature | None:
     try:
         return inspect.signature(f)
     except (TypeError, ValueError):             # builtins, ufuncs: nothing to check
         return None
 
 
-def _param_names(name, forward, arity):
+def _param_names(name: str, forward: Callable[..., np.ndarray], arity: int) -> tuple[str, ...]:
     """Names of forward's parameters after its ``arity`` inputs (its op parameters;
     ``"**name"`` for a ``**name`` catch-all)."""
     sig = None if isinstance(forward, np.ufunc) else _signature(forward)
@@ -177,7 +183,8 @@ def _param_names(name, forward, arity):
     return tuple("**" + p.name if p.kind == p.VAR_KEYWORD else p.name for p in rest)
 
 
-def _check_call(name, what, f, args, params):
+def _check_call(name: str, what: str, f: Callable[..., Any], args: Sequence[str],
+                params: Sequence[str]) -> None:
     """Raise TypeError now if ``f`` cannot be called as backward will call it."""
     sig = _signature(f)
     if sig is None:

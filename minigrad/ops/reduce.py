@@ -4,6 +4,10 @@ Every reduction takes NumPy's ``axis`` (None, an int or a tuple) and
 ``keepdims``; its backward re-inserts the reduced axes (``_expand``) and lets
 broadcasting spread the gradient over them.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
 import numpy as np
 
 from ..function import Function
@@ -112,7 +116,7 @@ class Std(Function):
 
 class _Extreme(Function):
     """max / min over ``axis``; tied extremes share the gradient equally."""
-    reduce = None
+    reduce: ClassVar[Callable[..., Any]]      # np.max or np.min, set by each subclass
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):

@@ -12,6 +12,8 @@ gradient test (``tests/test_core_grad.py``). Classes whose name starts with
 >>> registry.ops()["Exp"].saves
 'output'
 """
+from __future__ import annotations
+
 import importlib
 import pkgutil
 
@@ -30,7 +32,7 @@ def ops(include_user: bool = False) -> dict[str, type[Function]]:
     could not be told apart).
     """
     _import_op_modules()
-    found = {}
+    found: dict[str, type[Function]] = {}
     for cls in _subclasses(Function):
         if cls.name.startswith("_"):
             continue
@@ -48,13 +50,15 @@ def ops(include_user: bool = False) -> dict[str, type[Function]]:
     return dict(sorted(found.items()))
 
 
-def _where(cls):
+def _where(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _subclasses(cls):
+def _subclasses(cls: type[Function]) -> list[type[Function]]:
     """Every subclass of ``cls``, depth first, each once."""
-    seen, stack, out = set(), list(cls.__subclasses__()), []
+    seen: set[type[Function]] = set()
+    stack = list(cls.__subclasses__())
+    out: list[type[Function]] = []
     while stack:
         c = stack.pop()
         if c not in seen:
@@ -64,7 +68,7 @@ def _subclasses(cls):
     return out
 
 
-def _import_op_modules():
+def _import_op_modules() -> None:
     """Import every module of minigrad.ops, so ops not yet imported are found too."""
     package = importlib.import_module(__name__.rpartition(".")[0])
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):

@@ -62,6 +62,8 @@ from .tracing import Node, as_roots, trace
 if TYPE_CHECKING:
     import graphviz
 
+    from minigrad.nn.module import Module
+
 __all__ = ["trace", "draw_graph", "render", "record_grad_norms", "edge_norm",
            "trace_modules", "GradNormRecorder", "plot_grad_norms", "GraphvizNotFoundError"]
 
@@ -69,7 +71,8 @@ Params = Union[Mapping[str, Tensor], Sequence[Tuple[str, Tensor]]]
 
 
 def draw_graph(root: Union[Tensor, Sequence[Tensor]], params: Optional[Params] = None,
-               show_shapes: bool = True, show_grad_norms: bool = False, model=None,
+               show_shapes: bool = True, show_grad_norms: bool = False,
+               model: Optional[Module] = None,
                max_nodes: Optional[int] = 300, collapse_repeats: bool = False,
                rankdir: str = "TB") -> "graphviz.Digraph":
     """The graph that produced ``root`` as a ``graphviz.Digraph``.

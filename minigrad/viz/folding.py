@@ -8,7 +8,7 @@
 - :func:`cap` keeps the drawables nearest the output.
 """
 from collections import Counter, OrderedDict, deque
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .scene import Bundle
 
@@ -29,11 +29,12 @@ def repeated_calls(traced):
     the same sequence of (op name, shape, dtype). The ``model`` itself never
     groups (its frames are not in ``traced.scopes``).
     """
-    calls = OrderedDict()             # (module id, call no) -> [node]
+    # (module id, call no) -> [node]
+    calls: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
     for nd in traced.nodes:
         for frame in traced.scopes.get(nd.id, ()):
             calls.setdefault((id(frame[0]), frame[1]), []).append(nd)
-    sig_count = Counter()
+    sig_count: Counter[Any] = Counter()
     call_sig = {}
     for key, members in calls.items():
         sig = (key[0], tuple((m.name, m.shape, m.dtype) for m in members))
@@ -56,11 +57,12 @@ def merge_siblings(scene):
     each one is a distinct tensor the reader needs to see (e.g. the carried h
     and c of an LSTM).
     """
-    parents, children = {}, {}
+    parents: dict[str, set[str]] = {}
+    children: dict[str, set[str]] = {}
     for (s, t) in scene.edges:
         children.setdefault(s, set()).add(t)
         parents.setdefault(t, set()).add(s)
-    buckets = OrderedDict()
+    buckets: OrderedDict[Any, list[Any]] = OrderedDict()
     for d in scene.drawables.values():
         if d.kind not in ("op", "input", "const"):
             continue
@@ -82,7 +84,7 @@ def merge_siblings(scene):
         return
     scene.rep = {k: alias.get(v, v) for k, v in scene.rep.items()}
     scene.drawables = {k: v for k, v in scene.drawables.items() if k not in alias}
-    merged = OrderedDict()
+    merged: OrderedDict[tuple[str, str], Bundle] = OrderedDict()
     for (s, t), bundle in scene.edges.items():
         merged.setdefault((alias.get(s, s), alias.get(t, t)), Bundle()).edges.extend(bundle.edges)
     scene.edges = merged
@@ -96,10 +98,11 @@ def cap(scene, root_ids, max_nodes):
     """
     if max_nodes is None or len(scene.drawables) <= max_nodes:
         return []
-    parents_of = {}
+    parents_of: dict[str, list[str]] = {}
     for (s, t) in scene.edges:
         parents_of.setdefault(t, []).append(s)
-    keep, queue = set(), deque(root_ids)
+    keep: set[str] = set()
+    queue = deque(root_ids)
     while queue and len(keep) < max_nodes:
         d = queue.popleft()
         if d not in keep:

@@ -67,9 +67,10 @@ def layout(nodes, edges, *, roots, model=None, options=DrawOptions()):
 def _frames(scene, module_names, *, leaf_norms, scale):
     """The outermost :class:`Frame`, with a nested frame per module on the drawables' paths."""
     root = Frame(None)
-    by_module = {}                    # path of module ids -> Frame
+    by_module: dict[tuple[int, ...], Frame] = {}     # path of module ids -> Frame
     for d in scene.drawables.values():
-        frame, key = root, ()
+        frame = root
+        key: tuple[int, ...] = ()
         for m in d.path:
             key += (id(m),)
             sub = by_module.get(key)

@@ -35,7 +35,8 @@ class LogScale:
         if logs:
             self.lo, self.hi = math.floor(min(logs)), math.floor(max(logs)) + 1
         else:
-            self.lo = self.hi = None
+            # no positive finite norm: no colour is ever binned, only legend() looks
+            self.lo = self.hi = None  # type: ignore[assignment]
 
     def decade(self, v):
         return min(self.hi - 1, max(self.lo, math.floor(math.log10(v))))
@@ -95,7 +96,7 @@ def edge_and_leaf_norms(traced, scene):
         per_edge[(s, t, i)] = v
     edge_norms = {}
     for key, bundle in scene.edges.items():
-        vals = [per_edge[e] for e in bundle.edges if per_edge[e] is not None]
+        vals = [v for v in (per_edge[e] for e in bundle.edges) if v is not None]
         edge_norms[key] = max(vals) if vals else None
     leaf_norms = {}
     for d in scene.drawables.values():

@@ -13,8 +13,10 @@ Three records, each held weakly so graphs still die:
   :class:`record_grad_norms` (read by :func:`edge_norm`): a backward observer,
   registered only inside the block.
 """
+from __future__ import annotations
+
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Literal, Optional, Tuple
 
 import numpy as np
 
@@ -22,6 +24,15 @@ from minigrad import hooks as _hooks
 from minigrad.nn import register_module_forward_hook, register_module_forward_pre_hook
 from minigrad.tape import unbroadcast
 from minigrad.tensor import Tensor
+
+if TYPE_CHECKING:
+    from minigrad._typing import Array
+    from minigrad.function import Context
+    from minigrad.hooks import RemovableHandle
+    from minigrad.nn.module import Module
+
+    #: the module calls an op was recorded in, outermost first: (module, call number)
+    ModulePath = Tuple[Tuple[Module, int], ...]
 
 # id(tensor) -> (weak reference to it, why it was cut: "detach" or "no_grad").
 # Not a WeakKeyDictionary: that compares live keys with ==, elementwise for Tensors.
@@ -37,7 +48,7 @@ _EDGE_NORMS: "weakref.WeakKeyDictionary[Any, Tuple[float, List[Optional[float]]]
     weakref.WeakKeyDictionary()
 
 
-def array_norm(g):
+def array_norm(g: Any) -> float:
     """L2 norm of an array, summed in float64 (integer arrays are cast first)."""
     g = np.asarray(g)
     if g.dtype.kind not in "fc":
@@ -51,29 +62,29 @@ def cut_reason(t: Tensor) -> Optional[str]:
     return rec[1] if rec is not None and rec[0]() is t else None
 
 
-def _mark_cut(t, reason):
+def _mark_cut(t: Tensor, reason: str) -> None:
     k = id(t)
 
-    def forget(ref):
+    def forget(ref: weakref.ref[Tensor]) -> None:
         if _CUTS.get(k, (None,))[0] is ref:       # not a newer tensor with the same id
             del _CUTS[k]
 
     _CUTS[k] = (weakref.ref(t, forget), reason)
 
 
-def _on_cut(output, inputs, reason):
+def _on_cut(output: Tensor, inputs: tuple[Any, ...], reason: str) -> None:
     _mark_cut(output, reason)
 
 
 _hooks.register_cut_hook(_on_cut)     # for the life of the process: a dict store per cut
 
 
-def module_path(node):
+def module_path(node: Context) -> ModulePath:
     """The ``((module, call number), ...)`` path ``node`` (a Context) was recorded in; ``()``."""
     return _SCOPES.get(node, ())
 
 
-def edge_norm(node, index: int) -> Optional[float]:
+def edge_norm(node: Context, index: int) -> Optional[float]:
     """Recorded norm of the gradient that ``node`` (a Context) sent to parent ``index``, or None."""
     rec = _EDGE_NORMS.get(node)
     return None if rec is None else rec[1][index]
@@ -91,8 +102,9 @@ class record_grad_norms:
     ...     loss.backward()
     """
 
-    def _observe(self, node, out_grad, parent_grads):
-        norms = []
+    def _observe(self, node: Context, out_grad: Array,
+                 parent_grads: tuple[Array | None, ...]) -> None:
+        norms: list[float | None] = []
         for p, g in zip(node.parents, parent_grads):
             if p is None or g is None or not p._rg:
                 norms.append(None)
@@ -103,11 +115,11 @@ class record_grad_norms:
             norms.append(array_norm(g))
         _EDGE_NORMS[node] = (array_norm(out_grad), norms)
 
-    def __enter__(self):
+    def __enter__(self) -> record_grad_norms:
         self._handle = _hooks.register_backward_observer(self._observe)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self._handle.remove()
         return False
 
@@ -132,26 +144,26 @@ class trace_modules:
     ...     loss = criterion(net(x), y)
     """
 
-    def __init__(self):
-        self.path = ()
-        self._stack = []
+    def __init__(self) -> None:
+        self.path: ModulePath = ()
+        self._stack: list[ModulePath] = []
         self._calls = 0
-        self._handles = []
+        self._handles: list[RemovableHandle] = []
 
-    def _enter_module(self, module, args):
+    def _enter_module(self, module: Module, args: tuple[Any, ...]) -> None:
         self._calls += 1
         self._stack.append(self.path)
         self.path = self.path + ((module, self._calls),)
 
-    def _exit_module(self, module, args, output):
+    def _exit_module(self, module: Module, args: tuple[Any, ...], output: Any) -> None:
         self.path = self._stack.pop()
 
-    def _tag(self, node, inputs, output):
+    def _tag(self, node: Context, inputs: tuple[Any, ...], output: Tensor) -> None:
         if self.path:
             _SCOPES[node] = self.path
 
     @staticmethod
-    def _derive(node, inputs, output):
+    def _derive(node: Context | None, inputs: tuple[Any, ...], output: Tensor) -> None:
         """Mark an unrecorded op's output as cut when an input was (e.g. ``h0[layer]``)."""
         if node is not None or cut_reason(output) is not None:
             return
@@ -162,7 +174,7 @@ class trace_modules:
                     _mark_cut(output, cut)
                     return
 
-    def __enter__(self):
+    def __enter__(self) -> trace_modules:
         self._handles = [
             register_module_forward_pre_hook(self._enter_module),
             register_module_forward_hook(self._exit_module, always_call=True),
@@ -171,7 +183,7 @@ class trace_modules:
         ]
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         for h in self._handles:
             h.remove()
         self._handles = []

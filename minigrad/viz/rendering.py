@@ -4,9 +4,14 @@ Building a graph (and reading ``graph.source``) needs only the ``graphviz``
 Python package; writing a picture needs ``dot`` on PATH, and its absence is
 reported with how to install it.
 """
+from __future__ import annotations
+
 import os
 import shutil
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
+
+if TYPE_CHECKING:
+    import graphviz
 
 INSTALL_HINT = ("install Graphviz: `apt-get install -y graphviz` (Debian/Ubuntu), "
                 "`brew install graphviz` (macOS) or `conda install graphviz`, then "
@@ -17,7 +22,8 @@ class GraphvizNotFoundError(RuntimeError):
     """Rendering needs Graphviz's ``dot`` program, which is not on PATH."""
 
 
-def render(graph, path: Union[str, "os.PathLike[str]"], format: Optional[str] = None) -> str:
+def render(graph: graphviz.Digraph, path: Union[str, os.PathLike[str]],
+           format: Optional[str] = None) -> str:
     """Write ``graph`` (a ``graphviz.Digraph``) to ``path`` as SVG or PNG; returns the path.
 
     ``format`` defaults to the file's extension (``.svg``, ``.png``, ``.pdf``).

@@ -7,6 +7,7 @@ group of repeated module calls, and bundles the edges between drawables.
 The folding steps in :mod:`minigrad.viz.folding` then edit the scene.
 """
 from collections import OrderedDict
+from typing import Any
 
 from .recording import module_path
 
@@ -111,7 +112,7 @@ def build_scene(traced, groups=None, show_shapes=True):
     (the carried state of an unrolled loop) becomes a self-loop.
     """
     groups = groups or {}
-    drawables = OrderedDict()
+    drawables: OrderedDict[Any, Drawable] = OrderedDict()
     rep = {}
     for nd in traced.nodes:
         g = groups.get(nd.id)
@@ -133,7 +134,7 @@ def build_scene(traced, groups=None, show_shapes=True):
                                             [], path)
         d.members.append(nd)
         rep[nd.id] = d.id
-    edges = OrderedDict()
+    edges: OrderedDict[tuple[str, str], Bundle] = OrderedDict()
     for s, t, i in traced.edges:
         a, b = rep[s], rep[t]
         if a == b and _call(groups, s) == _call(groups, t):

@@ -4,11 +4,19 @@ Every recorded node knows its op's name and its parents, and that structure
 survives ``backward()`` (only the saved arrays are freed), so a graph can be
 traced before or after the reverse pass.
 """
-from typing import List, Mapping, Optional, Sequence, Tuple, Union
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Tuple, Union
 
 from minigrad.tensor import Tensor
 
 from .recording import cut_reason
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from minigrad.function import Context
+    from minigrad.nn.module import Module
 
 
 class Node:
@@ -22,28 +30,34 @@ class Node:
     """
 
     __slots__ = ("id", "kind", "name", "tensor", "cut")
+    id: str
+    kind: str
+    name: str
+    tensor: Tensor
+    cut: str | None
 
-    def __init__(self, id, kind, name, tensor, cut=None):
+    def __init__(self, id: str, kind: str, name: str, tensor: Tensor,
+                 cut: str | None = None) -> None:
         self.id, self.kind, self.name, self.tensor, self.cut = id, kind, name, tensor, cut
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return tuple(self.tensor.data.shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         return str(self.tensor.data.dtype)
 
     @property
-    def node(self):
+    def node(self) -> Context | None:
         """The tape node (``Context``) of an op, None for a leaf."""
         return self.tensor.grad_fn
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Node({self.id}, {self.kind}, {self.name!r}, {self.shape})"
 
 
-def as_roots(root, where):
+def as_roots(root: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
     """``root`` (a Tensor or a list of them) as a list of Tensors, checked."""
     roots = [root] if isinstance(root, Tensor) else list(root)
     for r in roots:
@@ -53,23 +67,24 @@ def as_roots(root, where):
     return roots
 
 
-def param_names(params=None, model=None, where="draw_graph"):
+def param_names(params: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None,
+                model: Module | None = None, where: str = "draw_graph") -> dict[int, str]:
     """id(tensor) -> name, from a dict or (name, tensor) pairs and a model's parameters."""
-    names = {}
+    names: dict[int, str] = {}
     if model is not None:
         for n, p in model.named_parameters():
             names.setdefault(id(p), n)
     if params is not None:
         items = params.items() if hasattr(params, "items") else params
-        for n, p in items:
-            if not isinstance(p, Tensor):
-                raise TypeError(f"{where}: params['{n}'] is a {type(p).__name__}, "
+        for n, t in items:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{where}: params['{n}'] is a {type(t).__name__}, "
                                 f"expected a Tensor")
-            names[id(p)] = n
+            names[id(t)] = n
     return names
 
 
-def _leaf(t, names, cut):
+def _leaf(t: Tensor, names: dict[int, str], cut: str | None) -> tuple[str, str]:
     """(kind, name) of a leaf tensor; ``cut`` is why it was cut from a graph, or None."""
     if id(t) in names:
         return "param", names[id(t)]
@@ -80,9 +95,10 @@ def _leaf(t, names, cut):
     return "input", "input"
 
 
-def _post_order(roots):
+def _post_order(roots: list[Tensor]) -> list[Tensor]:
     """Tensors reachable from ``roots``, every parent before its children (no recursion)."""
-    order, seen = [], set()
+    order: list[Tensor] = []
+    seen: set[int] = set()
     stack = [(r, False) for r in reversed(roots)]
     while stack:
         t, done = stack.pop()
@@ -106,7 +122,7 @@ Edge = Tuple[str, str, int]
 
 def trace(root: Union[Tensor, Sequence[Tensor]],
           params: Optional[Union[Mapping[str, Tensor], Sequence[Tuple[str, Tensor]]]] = None,
-          model=None) -> Tuple[List[Node], List[Edge]]:
+          model: Module | None = None) -> Tuple[List[Node], List[Edge]]:
     """Walk the tape back from ``root`` (a Tensor or a list of them).
 
     Returns ``(nodes, edges)``: ``nodes`` a list of :class:`Node` in topological
@@ -120,7 +136,8 @@ def trace(root: Union[Tensor, Sequence[Tensor]],
     order = _post_order(as_roots(root, "trace"))
     names = param_names(params, model)
     ids = {id(t): f"n{i}" for i, t in enumerate(order)}
-    nodes, edges = [], []
+    nodes: list[Node] = []
+    edges: list[Edge] = []
     for t in order:
         fn = t.grad_fn
         if fn is None:

@@ -5,14 +5,22 @@ gradient is ``None``. Clipping the total norm keeps the direction of the
 update and bounds its size: the standard answer to exploding gradients in
 recurrent networks (Pascanu, Mikolov & Bengio, 2013).
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from minigrad.tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def _grads(parameters, where):
+    from minigrad._typing import Array
+
+
+def _grads(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
     """The parameters among ``parameters`` that have a gradient (all checked, none changed)."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for p in params:
@@ -21,14 +29,19 @@ def _grads(parameters, where):
     return [p for p in params if p.grad is not None]
 
 
-def _make_writable(params):
+def _make_writable(params: list[Tensor]) -> None:
     """Give each parameter a gradient that can be scaled in place (after all checks)."""
     for p in params:
         if not (isinstance(p.grad, np.ndarray) and p.grad.flags.writeable):
             p.grad = np.array(p.grad)
 
 
-def _norm_type(norm_type):
+def _arrays(params: list[Tensor]) -> list[Array]:
+    """The gradient arrays of ``_grads``'s parameters (all set; the filter is for mypy)."""
+    return [p.grad for p in params if p.grad is not None]
+
+
+def _norm_type(norm_type: float | str) -> float:
     if isinstance(norm_type, str) and norm_type.lower() == "inf":
         return math.inf
     try:
@@ -41,7 +54,7 @@ def _norm_type(norm_type):
     return p
 
 
-def total_grad_norm(parameters, norm_type=2.0):
+def total_grad_norm(parameters: Tensor | Iterable[Tensor], norm_type: float | str = 2.0) -> float:
     """The p-norm of all gradients taken together, as one flat vector (a float).
 
     .. math:: \\|g\\|_p = \\Big(\\sum_i \\sum_j |g_{ij}|^p\\Big)^{1/p},
@@ -63,7 +76,8 @@ def total_grad_norm(parameters, norm_type=2.0):
     return s ** (1.0 / p)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                    norm_type: float | str = 2.0, error_if_nonfinite: bool = False) -> float:
     """Scale all gradients together so that their total norm is at most ``max_norm``.
 
     With ``n = total_grad_norm(parameters, norm_type)`` (the norm of all
@@ -102,12 +116,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         coef = np.minimum(max_norm / (total + 1e-6), 1.0)
     if coef != 1.0:                   # True for nan as well, as in PyTorch
         _make_writable(params)
-        for q in params:
-            q.grad *= q.grad.dtype.type(coef)
+        for g in _arrays(params):
+            g *= g.dtype.type(coef)       # in place: g is q.grad
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
 
     .. math:: g_{ij} \\leftarrow \\max(-v, \\min(v, g_{ij}))
@@ -119,5 +133,5 @@ def clip_grad_value_(parameters, clip_value):
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     params = _grads(parameters, "clip_grad_value_")
     _make_writable(params)
-    for q in params:
-        np.clip(q.grad, -clip_value, clip_value, out=q.grad)
+    for g in _arrays(params):
+        np.clip(g, -clip_value, clip_value, out=g)

@@ -19,6 +19,10 @@ convention ``model(x_window, state) -> (outputs, new_state)``, so that each
 step's state is a tensor of its own, and use :func:`minigrad.grad`: no
 ``.grad`` attribute is touched.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from minigrad.autograd import grad
@@ -27,8 +31,17 @@ from minigrad.tensor import Tensor, tensor_arg
 
 from .tbptt import _time_slice
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
 
-def grad_norms_per_step(output, axis=0):
+    from minigrad._typing import Array, ArrayLike, State, TensorLike
+
+    #: ``model(x_window, state) -> (outputs, new_state)``, as for TBPTT
+    Model = Callable[[Tensor, Any], tuple[Tensor, Any]]
+    LossFn = Callable[[Tensor, Any], Tensor]   # (outputs, targets) -> loss
+
+
+def grad_norms_per_step(output: Tensor | ArrayLike, axis: int = 0) -> Array:
     """Per-step norms of the gradient that reached a sequence output: ``(T,)`` array.
 
     .. math:: n_t = \\Big\\| \\frac{\\partial L}{\\partial\\, \\text{output}_t} \\Big\\|_F
@@ -57,7 +70,7 @@ def grad_norms_per_step(output, axis=0):
     return np.sqrt(np.sum(g.reshape(g.shape[0], -1) ** 2, axis=1))
 
 
-def unroll(model, x, state=None):
+def unroll(model: Model, x: TensorLike, state: State = None) -> tuple[list[Tensor], list[Any]]:
     """Run ``model`` over ``x`` one step at a time: ``(outputs, states)``.
 
     ``outputs[t]`` is the model's output for step t, shape ``(1, B, ...)``;
@@ -68,7 +81,8 @@ def unroll(model, x, state=None):
     x = tensor_arg(x, "unroll", "x", arrays_only=False)
     if x.ndim < 2:
         raise ValueError(f"unroll: expected x of shape (T, B, ...), got shape {x.shape}")
-    outputs, states = [], []
+    outputs: list[Tensor] = []
+    states: list[Any] = []
     for t in range(x.shape[0]):
         out, state = model(_time_slice(x, t, t + 1), state)
         outputs.append(out)
@@ -76,7 +90,7 @@ def unroll(model, x, state=None):
     return outputs, states
 
 
-def _leaves(state, part, where):
+def _leaves(state: State, part: int | None, where: str) -> list[Tensor]:
     if part is not None:
         if not isinstance(state, (tuple, list)):
             raise ValueError(f"{where}: part={part} picks an element of a tuple state, "
@@ -90,7 +104,8 @@ def _leaves(state, part, where):
                     f"Tensors, got {type(state).__name__}")
 
 
-def _norms(loss_of, states, part, where, retain_graph):
+def _norms(loss_of: Tensor, states: Sequence[State], part: int | None, where: str,
+           retain_graph: bool) -> Array:
     """||d loss / d states[i]|| for every i (zero where the loss does not depend on it)."""
     groups = [_leaves(s, part, where) for s in states]
     flat = [t for g in groups for t in g]
@@ -107,7 +122,8 @@ def _norms(loss_of, states, part, where, retain_graph):
     return out
 
 
-def state_grad_norms(model, x, y, loss_fn, state=None, part=None):
+def state_grad_norms(model: Model, x: TensorLike, y: TensorLike, loss_fn: LossFn,
+                     state: State = None, part: int | None = None) -> Array:
     """``||dL/ds_t||`` for t = 0..T-1, the gradient reaching each step's state: ``(T,)``.
 
     .. math:: n_t = \\Big\\| \\frac{dL}{ds_t} \\Big\\|_F, \\qquad
@@ -132,7 +148,10 @@ def state_grad_norms(model, x, y, loss_fn, state=None, part=None):
     return _norms(loss, states, part, where, retain_graph=False)
 
 
-def gradient_by_lag(model, x, y, loss_fn, state=None, max_lag=None, anchors=None, part=None):
+def gradient_by_lag(model: Model, x: TensorLike, y: TensorLike, loss_fn: LossFn,
+                    state: State = None, max_lag: int | None = None,
+                    anchors: Iterable[int] | None = None,
+                    part: int | None = None) -> tuple[Array, Array]:
     """The gradient-by-lag curve: ``lags, norms`` with ``norms[k-1] = mean_t ||dL_t/ds_{t-k}||``.
 
     .. math:: g(k) = \\frac{1}{|A_k|} \\sum_{t \\in A_k}

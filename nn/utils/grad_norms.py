@@ -6,12 +6,22 @@ one L2 norm per parameter and the global norm, both computed by
 ``clip_grad_norm_`` clips). :func:`plot_grad_norms` draws them with
 matplotlib, an optional dependency imported only when plotting.
 """
+from __future__ import annotations
+
 import os
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from minigrad.tensor import Tensor
 
 from .clip import total_grad_norm
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from matplotlib.figure import Figure
+
+    from ..module import Module
 
 
 class GradNormRecorder:
@@ -29,7 +39,8 @@ class GradNormRecorder:
     >>> rec.plot("grad_norms.png")
     """
 
-    def __init__(self, params):
+    def __init__(self, params: Module | Mapping[str, Tensor] | Iterable[tuple[str, Tensor]]
+                 ) -> None:
         if hasattr(params, "named_parameters"):
             items = list(params.named_parameters())
         elif hasattr(params, "items"):
@@ -43,11 +54,11 @@ class GradNormRecorder:
                 raise TypeError(f"GradNormRecorder: '{n}' is a {type(p).__name__}, "
                                 f"expected a Tensor")
         self.params = OrderedDict(items)
-        self.history = OrderedDict((n, []) for n in self.params)
-        self.total = []
-        self.steps = []
+        self.history: OrderedDict[str, list[float]] = OrderedDict((n, []) for n in self.params)
+        self.total: list[float] = []
+        self.steps: list[int] = []
 
-    def record(self, step=None):
+    def record(self, step: int | None = None) -> dict[str, float]:
         """Append the current ``.grad`` norm of every parameter; returns {name: norm}.
 
         ``step`` defaults to one more than the last step recorded (0 first).
@@ -61,10 +72,11 @@ class GradNormRecorder:
         self.total.append(total_grad_norm(list(self.params.values())))
         return now
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.steps)
 
-    def plot(self, path=None, logy=True, title="Gradient norm per parameter", total=True):
+    def plot(self, path: str | os.PathLike[str] | None = None, logy: bool = True,
+             title: str = "Gradient norm per parameter", total: bool = True) -> Figure:
         """Plot the norms over steps (matplotlib); save a PNG to ``path`` if given.
 
         Returns the matplotlib Figure.
@@ -72,8 +84,9 @@ class GradNormRecorder:
         return plot_grad_norms(self, path, logy=logy, title=title, total=total)
 
 
-def plot_grad_norms(recorder, path=None, logy=True, title="Gradient norm per parameter",
-                    total=True):
+def plot_grad_norms(recorder: GradNormRecorder, path: str | os.PathLike[str] | None = None,
+                    logy: bool = True, title: str = "Gradient norm per parameter",
+                    total: bool = True) -> Figure:
     """Line plot of a :class:`GradNormRecorder`'s history; saves to ``path`` (PNG) if given.
 
     One line per parameter (and the global norm, dashed, with ``total=True``)

@@ -5,13 +5,29 @@ a Tensor (an RNN's or GRU's ``h``), or a nested tuple/list of Tensors (an
 LSTM's ``(h, c)``, or one entry per layer of a hand-built stack). ``None``
 stands for the default zero state.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
 import numpy as np
 
 from minigrad.ops import where
 from minigrad.tensor import Tensor
 
+if TYPE_CHECKING:
+    from minigrad._typing import ArrayLike, State
 
-def detach_state(state):
+#: a tuple or list state keeps its type (and, for a tuple, its length)
+_Seq = TypeVar("_Seq", bound="tuple[Any, ...] | list[Any]")
+
+
+@overload
+def detach_state(state: None) -> None: ...
+@overload
+def detach_state(state: Tensor) -> Tensor: ...
+@overload
+def detach_state(state: _Seq) -> _Seq: ...
+def detach_state(state: State) -> State:
     """The same state with every tensor cut from its history (``Tensor.detach``).
 
     The result shares data with ``state`` but has no ``grad_fn``: gradients of
@@ -34,7 +50,13 @@ def detach_state(state):
                     f"Tensors, got {type(state).__name__}")
 
 
-def reset_state(state, reset, batch_axis=-2):
+@overload
+def reset_state(state: None, reset: ArrayLike, batch_axis: int = -2) -> None: ...
+@overload
+def reset_state(state: Tensor, reset: ArrayLike, batch_axis: int = -2) -> Tensor: ...
+@overload
+def reset_state(state: _Seq, reset: ArrayLike, batch_axis: int = -2) -> _Seq: ...
+def reset_state(state: State, reset: ArrayLike, batch_axis: int = -2) -> State:
     """Zero the rows of ``state`` whose ``reset`` flag is set (differentiably).
 
     ``reset``: boolean array of shape ``(B,)``; row ``b`` of every tensor in the

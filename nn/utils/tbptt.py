@@ -7,7 +7,10 @@ trajectories") updates every k1 steps and backpropagates through the last k2
 steps only, carrying the hidden state forward *detached*, so memory depends on
 k2, not on T.
 """
+from __future__ import annotations
+
 import operator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,8 +20,19 @@ from minigrad.tensor import Tensor, tensor_arg
 from .clip import clip_grad_norm_
 from .state import detach_state, reset_state
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Protocol
 
-def _positive_int(value, name, where):
+    from minigrad._typing import Array, State, TensorLike
+
+    class _Optimizer(Protocol):
+        """What TBPTT needs of an optimizer."""
+        def step(self) -> object: ...
+        def zero_grad(self) -> object: ...
+
+
+def _positive_int(value: int, name: str, where: str) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{where}: {name} must be a positive integer, got {value!r}")
     try:
@@ -31,7 +45,7 @@ def _positive_int(value, name, where):
     return n
 
 
-def _time_slice(x, start, stop, axis=0):
+def _time_slice(x: Tensor, start: int, stop: int, axis: int = 0) -> Tensor:
     """``x[start:stop]`` along ``axis``: differentiable when x requires grad, else a view."""
     index = (slice(None),) * axis + (slice(start, stop),)
     if x.requires_grad:
@@ -39,7 +53,7 @@ def _time_slice(x, start, stop, axis=0):
     return Tensor._wrap(x.data[index])
 
 
-def tbptt_chunks(x, k, axis=0):
+def tbptt_chunks(x: TensorLike, k: int, axis: int = 0) -> Iterator[Tensor]:
     """Consecutive slices of ``x`` of length ``k`` along ``axis`` (the last may be shorter).
 
     ``x`` of length T along ``axis`` gives ``ceil(T / k)`` Tensors; slice ``i``
@@ -68,7 +82,7 @@ def tbptt_chunks(x, k, axis=0):
         yield _time_slice(x, start, min(start + k, T), axis)
 
 
-def tbptt_windows(T, k1, k2=None):
+def tbptt_windows(T: int, k1: int, k2: int | None = None) -> Iterator[tuple[int, int, int]]:
     """The TBPTT(k1, k2) schedule of a length-T sequence, one tuple per update.
 
     Yields ``(start, loss_start, end)``: the update made at ``end`` (``k1, 2 k1,
@@ -140,8 +154,10 @@ class TBPTT:
     >>> loss, state = trainer.run(x2, y2, state)       # continue the stream
     """
 
-    def __init__(self, model, loss_fn, optimizer, k1, k2=None, clip_norm=None,
-                 batch_axis=-2):
+    def __init__(self, model: Callable[[Tensor, Any], tuple[Tensor, Any]],
+                 loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: _Optimizer,
+                 k1: int, k2: int | None = None, clip_norm: float | None = None,
+                 batch_axis: int = -2) -> None:
         where = "TBPTT"
         self.k1 = _positive_int(k1, "k1", where)
         self.k2 = self.k1 if k2 is None else _positive_int(k2, "k2", where)
@@ -164,12 +180,13 @@ class TBPTT:
         self.batch_axis = batch_axis
         self.num_updates = 0
 
-    def _params(self):
+    def _params(self) -> list[Tensor]:
         if hasattr(self.model, "parameters"):
             return list(self.model.parameters())
         return [p for g in getattr(self.optimizer, "param_groups", ()) for p in g["params"]]
 
-    def _call(self, x, start, stop, state, reset):
+    def _call(self, x: Tensor, start: int, stop: int, state: State,
+              reset: Array | None) -> tuple[Tensor, Any]:
         """Run the model over ``[start, stop)``: (outputs, state), resetting rows first."""
         if reset is not None:
             state = reset_state(state, reset[start], self.batch_axis)
@@ -179,7 +196,8 @@ class TBPTT:
                             f"{type(result).__name__}")
         return result
 
-    def run(self, x, y, state=None, reset=None):
+    def run(self, x: TensorLike, y: TensorLike, state: State = None,
+            reset: TensorLike | None = None) -> tuple[float, Any]:
         """Train over the whole sequence; return ``(mean_loss, state)``.
 
         x: ``(T, B, ...)`` inputs; y: ``(T, ...)`` targets (sliced along time
@@ -211,7 +229,7 @@ class TBPTT:
         state = detach_state(state)
         total = 0.0
         windows = tbptt_windows(T, self.k1, self.k2)
-        window = next(windows)
+        window: tuple[int, int, int] | None = next(windows)
         while window is not None:
             start, loss_start, end = window
             window = next(windows, None)
@@ -219,10 +237,10 @@ class TBPTT:
             cuts = {carry_at, loss_start, end}
             if reset is not None:
                 cuts |= {t for t in reset_steps if start < t < end}
-            cuts = sorted(c for c in cuts if start < c <= end)
+            bounds = sorted(c for c in cuts if start < c <= end)
             outputs, a = [], start
             carry = state if carry_at == start else None   # both windows start at 0
-            for b in cuts:
+            for b in bounds:
                 out, state = self._call(x, a, b, state, reset)
                 if a >= loss_start:
                     outputs.append(out)
@@ -235,7 +253,7 @@ class TBPTT:
                 raise TypeError(f"{where}: loss_fn must return a scalar Tensor, got "
                                 f"{type(loss).__name__}")
             loss.backward()
-            if params is not None:
+            if params is not None and self.clip_norm is not None:
                 clip_grad_norm_(params, self.clip_norm)
             self.optimizer.step()
             self.optimizer.zero_grad()
