@@ -23,7 +23,10 @@ Weights are ``weight_ih (G*H, I)``, ``weight_hh (G*H, H)``, biases ``(G*H,)``
 with G = 1, 4, 3, all initialised uniform in (-1/sqrt(H), 1/sqrt(H)), so a
 PyTorch ``state_dict``'s arrays load unchanged.
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple
 
 import minigrad as mg
 from minigrad.ops.recurrent import cell_spec, recurrent
@@ -33,13 +36,19 @@ from minigrad.tensor import tensor_arg
 from .module import Module
 from .parameter import Parameter
 
+if TYPE_CHECKING:
+    from minigrad._typing import TensorOrArray
+    from minigrad.tensor import Tensor
 
-def _uniform(shape, H):
+    _Weights = Tuple[Parameter, Parameter, Optional[Parameter], Optional[Parameter]]
+
+
+def _uniform(shape: Tuple[int, ...], H: int) -> Parameter:
     k = 1.0 / math.sqrt(H)
     return Parameter(get_rng().uniform(-k, k, shape).astype(mg.get_default_dtype()))
 
 
-def _shape_str(names, values):
+def _shape_str(names: Sequence[str], values: Sequence[Optional[int]]) -> str:
     return "(" + ", ".join(f"{n}={v}" if v is not None else n
                            for n, v in zip(names, values)) + ")"
 
@@ -64,6 +73,9 @@ class _RNNMode(_Mode):
 
 # ===================================================================== cells
 class _CellBase(_Mode, Module):
+    bias_ih: Optional[Parameter]
+    bias_hh: Optional[Parameter]
+
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__()
         if input_size < 1 or hidden_size < 1:
@@ -79,7 +91,8 @@ class _CellBase(_Mode, Module):
         else:
             self.bias_ih = self.bias_hh = None
 
-    def _check(self, x, h, hname="h"):
+    def _check(self, x: TensorOrArray, h: Optional[TensorOrArray],
+               hname: str = "h") -> Tuple[Tensor, Tensor]:
         name = type(self).__name__
         x = tensor_arg(x, name, "input")
         if x.ndim != 2 or x.shape[1] != self.input_size:
@@ -94,16 +107,16 @@ class _CellBase(_Mode, Module):
                              f"{H}), got {h.shape}")
         return x, h
 
-    def _projections(self, x, h):
+    def _projections(self, x: Tensor, h: Tensor) -> Tuple[Tensor, Tensor]:
         """(W_ih x + b_ih, W_hh h + b_hh), each (B, G*H)."""
         gi = x @ self.weight_ih.T
         gh = h @ self.weight_hh.T
-        if self.bias:
+        if self.bias_ih is not None and self.bias_hh is not None:
             gi = gi + self.bias_ih
             gh = gh + self.bias_hh
         return gi, gh
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         return s if self.bias else s + ", bias=False"
 
@@ -127,7 +140,7 @@ class RNNCell(_RNNMode, _CellBase):
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity
 
-    def forward(self, x, h=None):
+    def forward(self, x: TensorOrArray, h: Optional[TensorOrArray] = None) -> Tensor:
         x, h = self._check(x, h)
         gi, gh = self._projections(x, h)
         a = gi + gh
@@ -146,7 +159,9 @@ class LSTMCell(_CellBase):
     """
     kind = "lstm"
 
-    def forward(self, x, state=None):
+    def forward(self, x: TensorOrArray,
+                state: Optional[Sequence[Optional[TensorOrArray]]] = None
+                ) -> Tuple[Tensor, Tensor]:
         if state is None:
             state = (None, None)
         if not isinstance(state, (tuple, list)) or len(state) != 2:
@@ -176,7 +191,7 @@ class GRUCell(_CellBase):
     """
     kind = "gru"
 
-    def forward(self, x, h=None):
+    def forward(self, x: TensorOrArray, h: Optional[TensorOrArray] = None) -> Tensor:
         x, h = self._check(x, h)
         gi, gh = self._projections(x, h)
         H = self.hidden_size
@@ -222,13 +237,14 @@ class _RecurrentLayer(_Mode, Module):
                     setattr(self, "bias_ih" + sfx, _uniform((G * H,), H))
                     setattr(self, "bias_hh" + sfx, _uniform((G * H,), H))
 
-    def _weights(self, k, d):
+    def _weights(self, k: int, d: int) -> _Weights:
         sfx = f"_l{k}" + ("_reverse" if d else "")
         p = self._parameters
-        return (p["weight_ih" + sfx], p["weight_hh" + sfx],
-                p.get("bias_ih" + sfx), p.get("bias_hh" + sfx))
+        w_ih, w_hh = p["weight_ih" + sfx], p["weight_hh" + sfx]
+        assert w_ih is not None and w_hh is not None        # registered in __init__
+        return w_ih, w_hh, p.get("bias_ih" + sfx), p.get("bias_hh" + sfx)
 
-    def _check_input(self, x):
+    def _check_input(self, x: TensorOrArray) -> Tensor:
         name = type(self).__name__
         x = tensor_arg(x, name, "input")
         dims = ("batch", "seq_len") if self.batch_first else ("seq_len", "batch")
@@ -244,7 +260,7 @@ class _RecurrentLayer(_Mode, Module):
                              f"shape {x.shape}")
         return x
 
-    def _check_state(self, h, what, B):
+    def _check_state(self, h: TensorOrArray, what: str, B: int) -> Tensor:
         name = type(self).__name__
         h = tensor_arg(h, name, what)
         D = 2 if self.bidirectional else 1
@@ -256,7 +272,8 @@ class _RecurrentLayer(_Mode, Module):
                              + f", got {h.shape}")
         return h
 
-    def _run(self, x, h0, c0):
+    def _run(self, x: TensorOrArray, h0: Optional[TensorOrArray],
+             c0: Optional[TensorOrArray]) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """Shared forward: returns (output, h_n, c_n or None)."""
         x = self._check_input(x)
         if self.batch_first:
@@ -289,7 +306,7 @@ class _RecurrentLayer(_Mode, Module):
         out = inp.transpose(1, 0, 2) if self.batch_first else inp
         return out, mg.stack(hn, axis=0), (mg.stack(cn, axis=0) if cn else None)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -327,7 +344,8 @@ class RNN(_RNNMode, _RecurrentLayer):
                          bidirectional)
         self.nonlinearity = nonlinearity
 
-    def forward(self, x, h0=None):
+    def forward(self, x: TensorOrArray,
+                h0: Optional[TensorOrArray] = None) -> Tuple[Tensor, Tensor]:
         out, hn, _ = self._run(x, h0, None)
         return out, hn
 
@@ -344,7 +362,8 @@ class GRU(_RecurrentLayer):
     """
     kind = "gru"
 
-    def forward(self, x, h0=None):
+    def forward(self, x: TensorOrArray,
+                h0: Optional[TensorOrArray] = None) -> Tuple[Tensor, Tensor]:
         out, hn, _ = self._run(x, h0, None)
         return out, hn
 
@@ -362,7 +381,9 @@ class LSTM(_RecurrentLayer):
     """
     kind = "lstm"
 
-    def forward(self, x, hx=None):
+    def forward(self, x: TensorOrArray,
+                hx: Optional[Sequence[TensorOrArray]] = None
+                ) -> Tuple[Tensor, Tuple[Tensor, Optional[Tensor]]]:
         if hx is None:
             h0 = c0 = None
         elif isinstance(hx, (tuple, list)) and len(hx) == 2:

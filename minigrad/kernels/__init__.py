@@ -29,8 +29,10 @@ import numpy as np
 
 from ..ops.recurrent.cells import cell_spec, step_arguments, step_parameters
 
-_compiled = {}
-_functions = {}
+from typing import Any, Callable, Dict, Tuple
+
+_compiled: Dict[Tuple[Any, ...], bool] = {}
+_functions: Dict[Tuple[Any, ...], Callable[..., Any]] = {}
 
 
 def _flat(a):
