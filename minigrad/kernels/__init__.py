@@ -24,12 +24,11 @@ The binder checks the layout (the kernels do not bounds-check) and flattens
 the arrays once per sequence, so a step costs one Numba call.
 """
 import importlib
+from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
 from ..ops.recurrent.cells import cell_spec, step_arguments, step_parameters
-
-from typing import Any, Callable, Dict, Tuple
 
 _compiled: Dict[Tuple[Any, ...], bool] = {}
 _functions: Dict[Tuple[Any, ...], Callable[..., Any]] = {}
