@@ -121,7 +121,10 @@ def _encode(x: object, where: str, arrays: list[Array], open_: set[int]) -> Any:
         return {"type": "array", "member": _add(x, where, arrays)}
     if isinstance(x, np.generic):
         return {"type": "scalar", "member": _add(np.asarray(x), where, arrays)}
-    if isinstance(x, dict) or type(x) in (list, tuple):
+    if isinstance(x, (dict, list, tuple)):
+        if not isinstance(x, dict) and type(x) not in (list, tuple):
+            raise TypeError(f"save: {where} is a {type(x).__name__}, which would load "
+                            f"as a plain {type(x).__mro__[1].__name__}; convert it first")
         if id(x) in open_:
             raise TypeError(f"save: {where} contains itself")
         open_.add(id(x))
@@ -136,7 +139,7 @@ def _encode(x: object, where: str, arrays: list[Array], open_: set[int]) -> Any:
         else:
             node = {"type": type(x).__name__,
                     "items": [_encode(v, f"{where}[{i}]", arrays, open_)
-                              for i, v in enumerate(x)]}   # type: ignore[attr-defined]
+                              for i, v in enumerate(x)]}
         open_.discard(id(x))
         return node
     if callable(getattr(x, "state_dict", None)):
@@ -247,7 +250,7 @@ def _load_guarded(fh: IO[bytes], name: str) -> Any:
 
 def _read_archive(fh: IO[bytes], name: str) -> Any:
     start = fh.tell()
-    if fh.read(4) != b"PK\x03\x04":
+    if fh.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):   # (a member, or empty)
         raise SerializationError(f"load: {name} is not an .npz (zip) archive")
     size = fh.seek(0, io.SEEK_END) - start
     fh.seek(start)
@@ -302,13 +305,13 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, name: st
             raise SerializationError(f"load: {where} declares shape {shape} ({nbytes} "
                                      f"bytes) but stores {info.file_size - m.tell()}")
         flat = np.empty(count, dtype=dtype)
-        view = memoryview(flat.view(np.uint8))
-        done = 0
+        raw, done = flat.view(np.uint8), 0
         while done < nbytes:
-            got = m.readinto(view[done:])
-            if not got:
+            chunk = m.read(min(nbytes - done, 1 << 22))
+            if not chunk:
                 raise SerializationError(f"load: {where} is truncated")
-            done += got
+            raw[done:done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+            done += len(chunk)
         if m.read(1):          # (also makes zipfile check the member's CRC)
             raise SerializationError(f"load: {where} holds more than it declares")
     return flat.reshape(shape[::-1]).transpose() if fortran else flat.reshape(shape)
