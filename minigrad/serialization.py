@@ -36,7 +36,8 @@ allocated, and any unreadable, truncated, foreign or hostile file raises
 :class:`SerializationError` (a ``ValueError``) naming the file. Saving to a
 path is atomic: the archive is written to a temporary file in the same folder,
 flushed and fsynced, then renamed over the target, so a failure at any point
-leaves the previous file at that path intact.
+leaves the previous file at that path intact (a killed process may leave its
+hidden ``.NAME.*.tmp`` file beside it). A file object is written in place.
 """
 from __future__ import annotations
 
