@@ -232,6 +232,9 @@ def load(f: FileLike) -> Any:
     if not callable(getattr(f, "read", None)):
         raise TypeError(f"load: f must be a path or a binary file object, "
                         f"got {type(f).__name__}")
+    if not getattr(f, "seekable", lambda: False)():
+        raise TypeError(f"load: the file object must be seekable (a zip archive is "
+                        f"read from its end); read it into io.BytesIO first")
     fname = getattr(f, "name", None)
     return _load_guarded(f, repr(fname) if isinstance(fname, str) else
                          f"<{type(f).__name__}>")
@@ -263,9 +266,15 @@ def _read_archive(fh: IO[bytes], name: str) -> Any:
                                          f"which is not an .npy array member")
             infos[info.filename[:-4]] = info
 
+        used: set[str] = set()
+
         def read(member: str) -> Array:
-            if member not in infos:
-                raise SerializationError(f"load: {name} lacks the member {member!r}")
+            # (each member once: a structure naming one array many times could
+            # otherwise allocate far more than the file holds)
+            if member not in infos or member in used:
+                raise SerializationError(f"load: {name} lacks the member {member!r} "
+                                         f"or names it twice")
+            used.add(member)
             return _read_member(zf, infos[member], size, name)
 
         if STRUCTURE not in infos:
@@ -355,8 +364,8 @@ def _decode(node: Any, where: str, read: Callable[[str], Array], name: str) -> A
                 raise bad(f"is a scalar stored with shape {a.shape}")
             return a[()]
         flag = node.get("requires_grad")
-        if type(flag) is not bool:
-            raise bad(f"has requires_grad {flag!r}, not a bool")
+        if type(flag) is not bool or (flag and a.dtype.kind != "f"):
+            raise bad(f"has requires_grad {flag!r} for dtype {a.dtype}")
         return Tensor(a, requires_grad=flag)
     items = node.get("items")
     if kind in ("list", "tuple") and isinstance(items, list):

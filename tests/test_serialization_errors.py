@@ -69,6 +69,12 @@ def test_bad_file_arguments():
     with pytest.raises(TypeError, match="path or a binary file object, got float"):
         mg.load(2.0)
 
+    class Stream(io.RawIOBase):
+        def readable(self):
+            return True
+    with pytest.raises(TypeError, match="seekable"):
+        mg.load(Stream())
+
 
 # ------------------------------------------------------------ atomic writes
 OLD = {"w": np.arange(3.0), "epoch": 1}
@@ -201,6 +207,12 @@ HOSTILE = {
     "a bad dict entry": lambda p: _structured(p, {"type": "dict", "items": [[1.5, 2]]}),
     "a bad requires_grad": lambda p: _structured(
         p, {"type": "tensor", "member": "arr_0", "requires_grad": 1}, arrays=[np.ones(1)]),
+    "an integer tensor requiring grad": lambda p: _structured(
+        p, {"type": "tensor", "member": "arr_0", "requires_grad": True},
+        arrays=[np.ones(1, np.int64)]),
+    "a member named twice": lambda p: _structured(
+        p, {"type": "list", "items": [{"type": "array", "member": "arr_0"}] * 2},
+        arrays=[np.ones(2)]),
     "a non-0-d scalar": lambda p: _structured(
         p, {"type": "scalar", "member": "arr_0"}, arrays=[np.ones(2)]),
 }
@@ -265,3 +277,12 @@ def test_flipped_bytes_never_load_silently_wrong(tmp_path):
 def test_a_missing_path_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         mg.load(tmp_path / "nope.npz")
+
+
+def test_a_member_expanding_beyond_deflate_s_ratio_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, z=np.zeros(100_000))     # ~800 kB from ~1 kB: ratio < 1032
+    assert mg.load(path)["z"].shape == (100_000,)
+    monkeypatch.setattr(ser, "_MAX_DEFLATE_RATIO", 100)  # (a lying size header, simulated)
+    with pytest.raises(mg.SerializationError, match=r"bomb\.npz.*declares \d+ bytes"):
+        mg.load(path)
