@@ -27,7 +27,8 @@ File format (a zip archive that ``np.load(f, allow_pickle=False)`` also opens):
   ``{"type": T, ...}`` with ``T`` one of ``"list"`` / ``"tuple"``
   (``"items": [NODE, ...]``), ``"dict"`` (``"items": [[key, NODE], ...]``, key a
   string or integer, in order), ``"array"`` / ``"scalar"`` (``"member":
-  "arr_N"``) and ``"tensor"`` (``"member"``, ``"requires_grad": bool``).
+  "arr_N"``) and ``"tensor"`` (``"member"``, ``"requires_grad": bool``). Each
+  member is named by one node only (a reader refuses a member named twice).
 
 Only numeric members (bool, int, uint, float) are read or written. Loading
 executes nothing: members are parsed by hand from their ``.npy`` headers, each
