@@ -60,7 +60,7 @@ from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 from .factories import (arange, empty, eye, full, ones, ones_like, rand, randn,  # noqa: E402
                         zeros, zeros_like)
 from .random import manual_seed  # noqa: E402
-from .serialization import load, save  # noqa: E402
+from .serialization import SerializationError, load, save  # noqa: E402
 # (a type checker reads the first branch: the packages as installed)
 if _TYPE_CHECKING or not _siblings_outside():
     from . import nn, optim  # noqa: E402
