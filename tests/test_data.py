@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 
 import minigrad as mg
 from minigrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
-                                 DistributedSampler, RandomSampler, SequentialSampler,
+                                 DistributedSampler, IterableDataset, RandomSampler, SequentialSampler,
                                  Subset, SubsetRandomSampler, TensorDataset,
                                  WeightedRandomSampler, default_collate, random_split)
 
@@ -48,6 +48,22 @@ def test_importable_as_attribute_and_as_module():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                          text=True, timeout=120)
     assert out.stdout.split() == ["True", "minigrad.utils.data.dataloader"], out.stderr
+
+
+def test_utils_imports_only_the_engine():
+    """minigrad.utils sits on the engine: it names none of viz, nn, optim."""
+    import ast
+    root = os.path.join(os.path.dirname(mg.__file__), "utils")
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name)) as f:
+                    tree = ast.parse(f.read())
+                for node in ast.walk(tree):
+                    mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                    for m in mods:
+                        assert not {"viz", "nn", "optim"} & set(m.split(".")), (name, m)
 
 
 # ---------------------------------------------------------------- batching
@@ -153,6 +169,40 @@ def test_num_workers_is_accepted_and_loads_the_same_batches():
     b = indices_of(DataLoader(Indexed(20), batch_size=3, shuffle=True, num_workers=2,
                               pin_memory=True, persistent_workers=True, prefetch_factor=2))
     assert a == b
+
+
+class Stream(IterableDataset):
+    """0, 1, ..., n - 1 as a stream, of unknown length."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+
+class SizedStream(Stream):
+    def __len__(self):
+        return self.n
+
+
+@given(n=sizes, batch_size=batch_sizes, drop_last=st.booleans())
+def test_an_iterable_dataset_is_batched_in_order(n, batch_size, drop_last):
+    loader = DataLoader(SizedStream(n), batch_size=batch_size, drop_last=drop_last)
+    got = indices_of(loader)
+    whole = [list(range(k, min(k + batch_size, n))) for k in range(0, n, batch_size)]
+    expected = [b for b in whole if len(b) == batch_size or not drop_last]
+    assert got == expected and len(loader) == len(expected)
+
+
+def test_an_iterable_dataset_refuses_shuffle_and_samplers_and_unknown_length():
+    for kw in ({"shuffle": True}, {"sampler": [0]}, {"batch_sampler": [[0]]}):
+        with pytest.raises(ValueError, match="IterableDataset"):
+            DataLoader(Stream(3), **kw)
+    loader = DataLoader(Stream(3), batch_size=None)
+    assert [int(v) for v in loader] == [0, 1, 2]
+    with pytest.raises(TypeError, match="__len__"):
+        len(loader)
 
 
 def test_a_plain_list_is_a_dataset():

@@ -2,7 +2,8 @@
 
 Each pass asks the batch sampler for lists of indices, reads
 ``[dataset[i] for i in batch]`` and hands that list to ``collate_fn``
-(``default_collate``: stacked into Tensors with a leading batch axis). All in the
+(``default_collate``: stacked into Tensors with a leading batch axis); an
+``IterableDataset`` is read in order instead, ``batch_size`` samples at a time. All in the
 calling process: ``num_workers`` is accepted for PyTorch programs but data is
 always loaded in the main process (so ``worker_init_fn`` is never called), and
 ``pin_memory`` is ignored (there is only the CPU).
@@ -10,13 +11,14 @@ always loaded in the main process (so ``worker_init_fn`` is never called), and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
 
 from . import _checks
 from .collate import default_collate, default_convert
-from .dataset import Indexable
+from .dataset import Indexable, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 _W = "DataLoader"
@@ -42,7 +44,7 @@ class DataLoader:
     [(4, 3), (4, 3), (2, 3)]
     """
 
-    def __init__(self, dataset: Indexable[Any], batch_size: int | None = 1,
+    def __init__(self, dataset: Indexable[Any] | IterableDataset[Any], batch_size: int | None = 1,
                  shuffle: bool | None = False,
                  sampler: Sampler[Any] | Iterable[Any] | None = None,
                  batch_sampler: Sampler[Sequence[Any]] | Iterable[Sequence[Any]] | None = None,
@@ -52,10 +54,17 @@ class DataLoader:
                  generator: np.random.Generator | None = None, *,
                  prefetch_factor: int | None = None,
                  persistent_workers: bool = False) -> None:
-        if not hasattr(dataset, "__getitem__"):
-            raise TypeError(f"{_W}: dataset should support indexing (define __getitem__), "
-                            f"got {type(dataset).__name__}")
         shuffle = _checks.boolean(_W, "shuffle", bool(shuffle) if shuffle is None else shuffle)
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            if shuffle or sampler is not None or batch_sampler is not None:
+                raise ValueError(f"{_W} with IterableDataset: expected unspecified shuffle, "
+                                 f"sampler and batch_sampler options, got shuffle={shuffle}, "
+                                 f"sampler={type(sampler).__name__}, "
+                                 f"batch_sampler={type(batch_sampler).__name__}")
+        elif not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"{_W}: dataset should support indexing (define __getitem__) "
+                            f"or be an IterableDataset, got {type(dataset).__name__}")
         drop_last = _checks.boolean(_W, "drop_last", drop_last)
         self.num_workers = _checks.integer(_W, "num_workers", num_workers, 0)
         _check_worker_options(self.num_workers, timeout, prefetch_factor, persistent_workers)
@@ -85,10 +94,10 @@ class DataLoader:
                                  f"and is mutually exclusive with drop_last=True")
         else:
             batch_size = _checks.integer(_W, "batch_size", batch_size, 1)
-        if sampler is None:
+        if sampler is None and not isinstance(dataset, IterableDataset):
             sampler = (RandomSampler(dataset, generator=self.generator) if shuffle
                        else SequentialSampler(dataset))
-        if batch_size is not None and batch_sampler is None:
+        if batch_size is not None and batch_sampler is None and sampler is not None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
@@ -99,25 +108,42 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
-        self._auto_collation = batch_sampler is not None
+        self._auto_collation = batch_size is not None or batch_sampler is not None
         self.collate_fn: Callable[[Any], Any] = collate_fn if collate_fn is not None else (
             default_collate if self._auto_collation else default_convert)
 
     def __iter__(self) -> Iterator[Any]:
-        if self.batch_sampler is not None:
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream(iter(self.dataset))
+        elif self.batch_sampler is not None:
             for indices in self.batch_sampler:
                 yield self.collate_fn([self.dataset[i] for i in indices])
         else:
-            for i in self.sampler:
+            for i in self.sampler or ():
                 yield self.collate_fn(self.dataset[i])
 
+    def _stream(self, samples: Iterator[Any]) -> Iterator[Any]:
+        """An IterableDataset's samples, ``batch_size`` at a time, collated."""
+        if self.batch_size is None:
+            yield from map(self.collate_fn, samples)
+            return
+        while batch := list(islice(samples, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield self.collate_fn(batch)
+
     def __len__(self) -> int:
-        source = self.batch_sampler if self.batch_sampler is not None else self.sampler
+        source: Any = self.batch_sampler if self.batch_sampler is not None else self.sampler
+        if self._iterable:
+            source = self.dataset
         try:
-            return len(source)  # type: ignore[arg-type]
+            n = len(source)
         except TypeError:
-            raise TypeError(f"{_W}: len() needs a sampler with __len__, got "
-                            f"{type(source).__name__}") from None
+            raise TypeError(f"{_W}: len() needs a sampler (or an IterableDataset) with "
+                            f"__len__, got {type(source).__name__}") from None
+        if self._iterable and self.batch_size is not None:
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return n
 
 
 def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,

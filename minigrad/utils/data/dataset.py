@@ -2,12 +2,13 @@
 
 ``Dataset`` (the base to subclass), ``TensorDataset`` (row ``i`` of each of
 several tensors), ``Subset`` (a dataset seen through a list of indices) and
-``ConcatDataset`` (datasets one after another; also ``a + b``).
+``ConcatDataset`` (datasets one after another; also ``a + b``), and
+``IterableDataset`` (a stream of samples, read in order).
 """
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import numpy as np
@@ -46,6 +47,19 @@ class Dataset(Generic[T_co]):
 
     def __add__(self, other: Indexable[T_co]) -> ConcatDataset[T_co]:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Generic[T_co]):
+    """The base of stream-style datasets: define ``__iter__`` (the samples, in
+    order); ``__len__`` is optional. A DataLoader batches them as they come
+    (no shuffle or sampler: there are no indices).
+
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self): return iter(range(10))
+    """
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
 
 class TensorDataset(Dataset[tuple[Any, ...]]):
