@@ -30,7 +30,7 @@ def test_nn_and_optim_resolve_to_the_repository_from_its_root():
 def test_subpackages_are_attributes_right_after_import():
     (line,) = _run(
         "import minigrad as mg; "
-        "print(all(hasattr(o, n) for o, n in [(mg, 'nn'), (mg, 'optim'), (mg, 'viz'), "
+        "print(all(hasattr(o, n) for o, n in [(mg, 'nn'), (mg, 'optim'), (mg, 'viz'), (mg, 'utils'), "
         "(mg.nn, 'functional'), (mg.nn, 'init'), (mg.nn, 'utils'), "
         "(mg.optim, 'lr_scheduler')]))")
     assert line == "True"
