@@ -1,0 +1,97 @@
+"""Agreement of optim.LBFGS and the new lr schedulers with PyTorch (development
+oracle, not a test: needs ``torch``). Prints the largest deviation per case.
+
+    python benchmarks/torch_agreement_optim.py
+"""
+import _common  # noqa: F401  (the repository root on sys.path, threads pinned)
+import numpy as np
+import torch
+
+import minigrad as mg
+from minigrad import optim
+from minigrad.optim import lr_scheduler as mls
+from torch.optim import lr_scheduler as tls
+
+
+# ------------------------------------------------------------------ schedulers
+def _pair(opt_name, lrs, **kw):
+    tg = [{"params": [torch.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs]
+    mg_ = [{"params": [mg.tensor(np.zeros(2), requires_grad=True)], "lr": lr} for lr in lrs]
+    return getattr(torch.optim, opt_name)(tg, lr=lrs[0], **kw), \
+        getattr(optim, opt_name)(mg_, lr=lrs[0], **kw)
+
+
+def _keys(group):
+    return {k: group[k] for k in ("lr", "momentum", "betas") if k in group}
+
+
+def sched_dev(opt_name, make_t, make_m, steps, lrs=(0.1, 0.03), epochs=None, **kw):
+    t_opt, m_opt = _pair(opt_name, list(lrs), **kw)
+    ts, ms = make_t(t_opt), make_m(m_opt)
+    worst = 0.0
+
+    def compare():
+        nonlocal worst
+        for tg, mgp in zip(t_opt.param_groups, m_opt.param_groups):
+            a, b = _keys(tg), _keys(mgp)
+            assert a.keys() == b.keys(), (a, b)
+            for k in a:
+                x, y = np.ravel(a[k]), np.ravel(b[k])
+                worst = max(worst, float(np.max(np.abs(x - y) / np.maximum(np.abs(x), 1e-300))))
+        assert np.allclose(ts.get_last_lr(), ms.get_last_lr(), rtol=1e-12, atol=0)
+
+    compare()
+    for i in range(steps):
+        t_opt.step(); m_opt.step()
+        if epochs is None:
+            ts.step(); ms.step()
+        else:
+            ts.step(epochs[i]); ms.step(epochs[i])
+        compare()
+    return worst
+
+
+def schedulers():
+    f = [lambda e: 0.9 ** e, lambda e: 1 / (1 + e)]
+    cases = {
+        "LambdaLR": ("SGD", lambda o: tls.LambdaLR(o, f), lambda o: mls.LambdaLR(o, f), 30, {}),
+        "LambdaLR(f(0)=0.5)": ("SGD", lambda o: tls.LambdaLR(o, lambda e: 0.5 + e),
+                               lambda o: mls.LambdaLR(o, lambda e: 0.5 + e), 10, {}),
+        "MultiStepLR": ("SGD", lambda o: tls.MultiStepLR(o, [0, 3, 3, 7], 0.5),
+                        lambda o: mls.MultiStepLR(o, [0, 3, 3, 7], 0.5), 15, {}),
+    }
+    for strat in ("cos", "linear"):
+        for three in (False, True):
+            for opt_name, kw in (("SGD", {"momentum": 0.9}), ("Adam", {}), ("RMSprop", {})):
+                for total, pct in ((100, 0.3), (37, 0.25), (10, 0.05)):
+                    args = dict(max_lr=[1.0, 0.3], total_steps=total, pct_start=pct,
+                                anneal_strategy=strat, three_phase=three)
+                    cases[f"OneCycleLR({opt_name},{strat},3ph={three},T={total},p={pct})"] = (
+                        opt_name, lambda o, a=args: tls.OneCycleLR(o, **a),
+                        lambda o, a=args: mls.OneCycleLR(o, **a), total, kw)
+    cases["OneCycleLR(epochs*spe,no momentum)"] = (
+        "Adagrad", lambda o: tls.OneCycleLR(o, 0.5, epochs=4, steps_per_epoch=7,
+                                            cycle_momentum=False),
+        lambda o: mls.OneCycleLR(o, 0.5, epochs=4, steps_per_epoch=7, cycle_momentum=False),
+        28, {})
+    for T0, Tm in ((5, 1), (3, 2), (2, 3)):
+        cases[f"CosineAnnealingWarmRestarts({T0},{Tm})"] = (
+            "SGD", lambda o, a=(T0, Tm): tls.CosineAnnealingWarmRestarts(o, *a, eta_min=1e-3),
+            lambda o, a=(T0, Tm): mls.CosineAnnealingWarmRestarts(o, *a, eta_min=1e-3), 60, {})
+    out = {name: sched_dev(*c[:4], **c[4]) for name, c in cases.items()}
+    rng = np.random.default_rng(0)
+    epochs = list(np.round(np.sort(rng.uniform(0, 40, 80)), 3)) + [0.0, 13.5, 2.999]
+    for T0, Tm in ((5, 1), (3, 2), (2, 3)):
+        out[f"CosineAnnealingWarmRestarts({T0},{Tm}).step(fractional epoch)"] = sched_dev(
+            "SGD", lambda o, a=(T0, Tm): tls.CosineAnnealingWarmRestarts(o, *a),
+            lambda o, a=(T0, Tm): mls.CosineAnnealingWarmRestarts(o, *a), len(epochs),
+            epochs=epochs)
+    return out
+
+
+if __name__ == "__main__":
+    worst = 0.0
+    for name, d in schedulers().items():
+        worst = max(worst, d)
+        print(f"{name:70s} max rel dev {d:.2e}")
+    print(f"schedulers overall: {worst:.2e}")
