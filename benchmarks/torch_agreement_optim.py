@@ -89,7 +89,86 @@ def schedulers():
     return out
 
 
+# ---------------------------------------------------------------------- LBFGS
+def rosenbrock(xy, lib):
+    return (1 - xy[0]) ** 2 + 100 * (xy[1] - xy[0] ** 2) ** 2
+
+
+def least_squares_problem(seed=0):
+    rng = np.random.default_rng(seed)
+    A, b = rng.normal(size=(20, 5)), rng.normal(size=20)
+    W0, c0 = rng.normal(size=(5, 1)), rng.normal(size=(1,))
+    return A, b, W0, c0
+
+
+def lbfgs_dev(problem, steps, **kw):
+    """Largest |x_minigrad - x_torch| / (1 + |x_torch|) over the iterates after each
+    step (and the closure's losses), in float64."""
+    if problem == "rosenbrock":
+        start = [np.array([-1.5, 2.0])]
+        def loss_of(ps, lib):
+            return rosenbrock(ps[0], lib)
+    else:
+        A, b, W0, c0 = least_squares_problem()
+        start = [W0, c0]
+        def loss_of(ps, lib):
+            At, bt = (torch.tensor(A), torch.tensor(b)) if lib == "torch" else \
+                (mg.tensor(A), mg.tensor(b))
+            r = (At @ ps[0]).reshape(-1) + ps[1] - bt
+            return (r * r).mean() + 0.01 * (ps[0] * ps[0]).sum()
+    tp = [torch.tensor(x.copy(), requires_grad=True) for x in start]
+    mp = [mg.tensor(x.copy(), requires_grad=True) for x in start]
+    topt, mopt = torch.optim.LBFGS(tp, **kw), optim.LBFGS(mp, **kw)
+    t_losses, m_losses = [], []
+
+    def tclosure():
+        topt.zero_grad()
+        loss = loss_of(tp, "torch")
+        loss.backward()
+        t_losses.append(loss.item())
+        return loss
+
+    def mclosure():
+        mopt.zero_grad()
+        loss = loss_of(mp, "mg")
+        loss.backward()
+        m_losses.append(loss.item())
+        return loss
+
+    worst = 0.0
+    for _ in range(steps):
+        topt.step(tclosure)
+        mopt.step(mclosure)
+        for a, b_ in zip(tp, mp):
+            x = a.detach().numpy()
+            worst = max(worst, float(np.max(np.abs(b_.data - x) / (1 + np.abs(x)))))
+    assert len(t_losses) == len(m_losses), (len(t_losses), len(m_losses))
+    tl, ml = np.array(t_losses), np.array(m_losses)
+    worst = max(worst, float(np.max(np.abs(tl - ml) / (1 + np.abs(tl)))))
+    ts, ms = topt.state[tp[0]], mopt.state[mp[0]]
+    assert ts["func_evals"] == ms["func_evals"] and ts["n_iter"] == ms["n_iter"]
+    return worst, len(m_losses), float(ml[-1])
+
+
+def lbfgs():
+    out = {}
+    for problem in ("rosenbrock", "least_squares"):
+        for kw in (dict(), dict(line_search_fn="strong_wolfe"),
+                   dict(lr=0.5, history_size=3), dict(line_search_fn="strong_wolfe",
+                                                      history_size=2, max_iter=7),
+                   dict(max_iter=4, max_eval=5, line_search_fn="strong_wolfe")):
+            for steps in (1, 5):
+                out[f"LBFGS {problem} {kw} x{steps} steps"] = lbfgs_dev(problem, steps, **kw)
+    return out
+
+
 if __name__ == "__main__":
+    torch.set_default_dtype(torch.float64)
+    worst = 0.0
+    for name, (d, evals, last) in lbfgs().items():
+        worst = max(worst, d)
+        print(f"{name:70s} max rel dev {d:.2e} ({evals} evals, last loss {last:.3e})")
+    print(f"LBFGS overall: {worst:.2e}")
     worst = 0.0
     for name, d in schedulers().items():
         worst = max(worst, d)
