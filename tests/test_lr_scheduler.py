@@ -250,6 +250,13 @@ def test_multistep_lr(lrs, milestones, gamma, epochs):
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def test_multistep_lr_repeated_and_unsorted_milestones():
+    got = trajectory(MultiStepLR(make_optimizer([1.0]), [5, 2, 2], gamma=0.5), 6)
+    np.testing.assert_allclose(got[:, 0], [1, 1, .25, .25, .25, .125, .125], rtol=1e-15)
+    with pytest.raises(ValueError, match=r"milestones must be a list of integers >= 0, got \[1, -2\]"):
+        MultiStepLR(make_optimizer([1.0]), [1, -2])
+
+
 def one_cycle_reference(max_lr, total, pct, strategy, three_phase, div=25.0, final=1e4,
                         lo_m=0.85, hi_m=0.95):
     """(lr, momentum) at every step 0..total, from the piecewise formula."""
