@@ -101,6 +101,22 @@ def least_squares_problem(seed=0):
     return A, b, W0, c0
 
 
+class _Given:
+    """A loss whose backward() sets a gradient computed by hand."""
+
+    def __init__(self, f, set_grad):
+        self.f, self._set = float(f), set_grad
+
+    def backward(self):
+        self._set()
+
+    def item(self):
+        return self.f
+
+    def __float__(self):
+        return self.f
+
+
 def lbfgs_dev(problem, steps, **kw):
     """Largest |x_minigrad - x_torch| / (1 + |x_torch|) over the iterates after each
     step (and the closure's losses), in float64."""
@@ -108,6 +124,17 @@ def lbfgs_dev(problem, steps, **kw):
         start = [np.array([-1.5, 2.0])]
         def loss_of(ps, lib):
             return rosenbrock(ps[0], lib)
+    elif problem == "rosenbrock, NumPy gradient":
+        # the same float64 loss and gradient in both (set by hand): isolates the
+        # optimizers' own arithmetic from the autodiff engines' rounding
+        start = [np.array([-1.5, 2.0])]
+        def loss_of(ps, lib):
+            x, y = (ps[0].detach().numpy() if lib == "torch" else ps[0].data)
+            g = np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+            f = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+            if lib == "torch":
+                return _Given(f, lambda: setattr(ps[0], "grad", torch.tensor(g)))
+            return _Given(f, lambda: setattr(ps[0], "grad", g.copy()))
     else:
         A, b, W0, c0 = least_squares_problem()
         start = [W0, c0]
@@ -150,9 +177,30 @@ def lbfgs_dev(problem, steps, **kw):
     return worst, len(m_losses), float(ml[-1])
 
 
+def torch_sensitivity(steps=5):
+    """torch against itself started 1 ulp away: how much fixed-step L-BFGS on
+    Rosenbrock amplifies a rounding difference (the scale of the deviation above)."""
+    def run(start):
+        p = torch.tensor(start, requires_grad=True)
+        o = torch.optim.LBFGS([p])
+
+        def c():
+            o.zero_grad()
+            loss = rosenbrock(p, "torch")
+            loss.backward()
+            return loss
+        out = []
+        for _ in range(steps):
+            o.step(c)
+            out.append(p.detach().numpy().copy())
+        return np.array(out)
+    a, b = run([-1.5, 2.0]), run([-1.5 * (1 + 2 ** -52), 2.0])
+    return float(np.max(np.abs(a - b) / (1 + np.abs(a))))
+
+
 def lbfgs():
     out = {}
-    for problem in ("rosenbrock", "least_squares"):
+    for problem in ("rosenbrock", "rosenbrock, NumPy gradient", "least_squares"):
         for kw in (dict(), dict(line_search_fn="strong_wolfe"),
                    dict(lr=0.5, history_size=3), dict(line_search_fn="strong_wolfe",
                                                       history_size=2, max_iter=7),
@@ -169,6 +217,8 @@ if __name__ == "__main__":
         worst = max(worst, d)
         print(f"{name:70s} max rel dev {d:.2e} ({evals} evals, last loss {last:.3e})")
     print(f"LBFGS overall: {worst:.2e}")
+    print(f"(torch vs torch started 1 ulp away, Rosenbrock, fixed step, 5 steps: "
+          f"{torch_sensitivity():.2e})")
     worst = 0.0
     for name, d in schedulers().items():
         worst = max(worst, d)

@@ -61,7 +61,8 @@ class LBFGS(Optimizer):
         params: iterable of Tensors (one parameter group only).
         lr: step length scale (default 1).
         max_iter: iterations per ``step`` (default 20).
-        max_eval: closure evaluations per ``step`` (default ``max_iter * 5 // 4``).
+        max_eval: closure evaluations per ``step`` (default ``max_iter * 5 // 4``;
+            as in PyTorch, the line search may make one evaluation beyond it).
         tolerance_grad: stop when ``max |g|`` is at most this (default 1e-7).
         tolerance_change: stop when the step or the loss change is below this
             (default 1e-9).
