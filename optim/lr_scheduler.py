@@ -483,8 +483,9 @@ class OneCycleLR(LRScheduler):
                                    f"optimizer's state dict first)")
         # all checks passed: write
         self.total_steps: int = steps
-        self._schedule_phases: list[dict[str, Any]] = [dict(end_step=e, start_lr=a, end_lr=b, start_momentum=c,
-                                      end_momentum=d) for e, a, b, c, d in phases]
+        self._schedule_phases: list[dict[str, Any]] = [
+            dict(end_step=e, start_lr=a, end_lr=b, start_momentum=c, end_momentum=d)
+            for e, a, b, c, d in phases]
         self._anneal_func_type: str = anneal_strategy
         self.cycle_momentum: bool = cycle_momentum
         self.use_beta1: bool = use_beta1
