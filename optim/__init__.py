@@ -10,8 +10,9 @@ from .adamw import AdamW
 from .adagrad import Adagrad
 from .rmsprop import RMSprop
 from .adadelta import Adadelta
+from .lbfgs import LBFGS
 from .early_stopping import EarlyStopping
 from . import lr_scheduler  # noqa: F401  (minigrad.optim.lr_scheduler)
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta",
-           "EarlyStopping", "lr_scheduler"]
+           "LBFGS", "EarlyStopping", "lr_scheduler"]

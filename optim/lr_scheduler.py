@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, SupportsFloat
 
 from .optimizer import Optimizer
@@ -30,7 +30,14 @@ from .optimizer import Optimizer
 class LRScheduler:
     """Base of the schedules: the epoch counter, ``step``, ``get_last_lr`` and the
     state dict. A subclass writes ``get_lr()``: the new rate of every group at
-    epoch ``self.last_epoch``, from the current rates."""
+    epoch ``self.last_epoch``, from the current rates (chainable) or from
+    ``base_lrs`` (closed form)."""
+
+    #: whether construction (epoch 0) leaves the rates as they are; the schedules
+    #: that compute a rate from a formula at epoch 0 (as PyTorch's do) set False
+    _keeps_lr_at_construction = True
+    #: attributes left out of ``state_dict()`` (things that are not data)
+    _not_saved: tuple[str, ...] = ("optimizer",)
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._attach(optimizer)
@@ -64,7 +71,15 @@ class LRScheduler:
     def step(self) -> None:
         """Advance one epoch and write the new rate into every parameter group."""
         self.last_epoch += 1
-        lrs = self._current() if self._initial else self.get_lr()
+        try:
+            lrs = self._current() if self._initial and self._keeps_lr_at_construction \
+                else self.get_lr()
+        except Exception:
+            self.last_epoch -= 1                      # a refused step changes nothing
+            raise
+        self._write(lrs)
+
+    def _write(self, lrs: list[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = self._current()
@@ -76,7 +91,7 @@ class LRScheduler:
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (save that with the optimizer's own state dict)."""
         return {k: (list(v) if isinstance(v, list) else v)
-                for k, v in self.__dict__.items() if k != "optimizer"}
+                for k, v in self.__dict__.items() if k not in self._not_saved}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()`` taken from a scheduler of the same kind."""
@@ -270,5 +285,314 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._current()
 
 
+def _per_group(who: str, name: str, value: float | Sequence[float],
+               optimizer: Optimizer) -> list[float]:
+    """One value per parameter group: a list/tuple of that length, or one number."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{who}: expected {n} values for {name} (one per parameter "
+                             f"group), got {len(value)}")
+        values = list(value)
+    else:
+        values = [value] * n
+    for v in values:
+        _check_number(who, name, v)
+    return values
+
+
+class LambdaLR(LRScheduler):
+    r"""The initial rate times a user function of the epoch.
+
+    .. math:: \eta_t = \eta_0 \, \lambda(t)
+
+    lr_lambda: a function ``epoch -> factor``, or a list of them, one per
+        parameter group. As in PyTorch, construction already applies
+        ``lr_lambda(0)``. The functions are not part of ``state_dict()`` (they are
+        code, not data): build the resumed scheduler with the same ones.
+
+    >>> sched = LambdaLR(opt, lambda epoch: 0.95 ** epoch)
+    """
+
+    _keeps_lr_at_construction = False
+    _not_saved = ("optimizer", "lr_lambdas")
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        self._attach(optimizer)
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per parameter "
+                                 f"group), got {len(lr_lambda)}")
+            lambdas = list(lr_lambda)
+        else:
+            lambdas = [lr_lambda] * n
+        for f in lambdas:
+            if not callable(f):
+                raise TypeError(f"LambdaLR: lr_lambda must be callable (epoch -> factor), "
+                                f"got {type(f).__name__}")
+        self.lr_lambdas: list[Callable[[int], float]] = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiStepLR(LRScheduler):
+    r"""Decay the rate by ``gamma`` at each epoch listed in ``milestones``.
+
+    .. math:: \eta_t = \eta_0 \, \gamma^{\#\{m \in \text{milestones}: m \le t\}}
+
+    A milestone listed twice decays twice (PyTorch counts them).
+
+    >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)  # 0.05 -> 0.005 -> 0.0005
+    """
+
+    _keeps_lr_at_construction = False
+
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence) \
+                or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0
+                           for m in milestones):
+            raise ValueError(f"MultiStepLR: milestones must be a list of integers >= 0, "
+                             f"got {milestones!r}")
+        _check_number("MultiStepLR", "gamma", gamma)
+        self.milestones = sorted(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        n = self.milestones.count(self.last_epoch)
+        if n == 0:
+            return self._current()
+        return [lr * self.gamma ** n for lr in self._current()]
+
+
+def _anneal(strategy: str, start: float, end: float, pct: float) -> float:
+    """From ``start`` (pct 0) to ``end`` (pct 1): half a cosine, or a straight line."""
+    if strategy == "cos":
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return (end - start) * pct + start
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy (Smith & Topin, 2019, "Super-convergence: very fast
+    training of neural networks using large learning rates"), stepped once per
+    *batch*, ``total_steps`` times in all (or ``epochs * steps_per_epoch``).
+
+    With ``initial = max_lr / div_factor`` and ``min = initial / final_div_factor``,
+    the rate is annealed (``anneal_strategy`` ``'cos'`` or ``'linear'``) through
+    the phases below, each ending at the step shown; within a phase from step
+    ``a`` to step ``b`` the fraction done is ``(t - a) / (b - a)``::
+
+        two phases (default):  initial -> max_lr  until pct_start * total_steps - 1
+                               max_lr  -> min     until total_steps - 1
+        three_phase=True:      initial -> max_lr  until pct_start * total_steps - 1
+                               max_lr  -> initial until 2 * pct_start * total_steps - 2
+                               initial -> min     until total_steps - 1
+
+    With ``cycle_momentum`` the momentum (SGD's, RMSprop's ``momentum`` or Adam's
+    ``betas[0]``) moves the opposite way, ``max_momentum -> base_momentum`` while
+    the rate rises and back while it falls (held at ``max_momentum`` in the third
+    phase). Construction sets the initial values; stepping past ``total_steps``
+    raises ValueError. The group keys ``initial_lr, max_lr, min_lr`` (and
+    ``max_momentum, base_momentum``) are written as PyTorch does.
+
+    Args:
+        max_lr: the peak rate, one number or one per group.
+        total_steps, or epochs and steps_per_epoch: the length of the cycle.
+        pct_start: fraction of the cycle spent raising the rate (default 0.3).
+        anneal_strategy: ``'cos'`` (default) or ``'linear'``.
+        cycle_momentum, base_momentum, max_momentum: (True, 0.85, 0.95).
+        div_factor, final_div_factor: (25, 1e4), as above.
+        three_phase: use the three-phase form (default False).
+
+    >>> sched = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
+    """
+
+    _keeps_lr_at_construction = False
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: Literal["cos", "linear"] = "cos",
+                 cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85,
+                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        who = "OneCycleLR"
+        self._attach(optimizer)
+        if total_steps is not None:
+            _check_positive_int(who, "total_steps", total_steps)
+            steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            _check_positive_int(who, "epochs", epochs)
+            _check_positive_int(who, "steps_per_epoch", steps_per_epoch)
+            steps = epochs * steps_per_epoch
+        else:
+            raise ValueError(f"{who}: give total_steps, or epochs and steps_per_epoch "
+                             f"(got total_steps={total_steps}, epochs={epochs}, "
+                             f"steps_per_epoch={steps_per_epoch})")
+        if isinstance(pct_start, bool) or not isinstance(pct_start, numbers.Real) \
+                or not 0 <= pct_start <= 1:
+            raise ValueError(f"{who}: pct_start must be a number in [0, 1], "
+                             f"got {pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"{who}: anneal_strategy must be 'cos' or 'linear', "
+                             f"got {anneal_strategy!r}")
+        for name, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            _check_number(who, name, value)
+            if value == 0:
+                raise ValueError(f"{who}: {name} must be > 0, got {value!r}")
+        max_lrs = _per_group(who, "max_lr", max_lr, optimizer)
+        if three_phase:
+            phases = [(float(pct_start * steps) - 1, "initial_lr", "max_lr",
+                       "max_momentum", "base_momentum"),
+                      (float(2 * pct_start * steps) - 2, "max_lr", "initial_lr",
+                       "base_momentum", "max_momentum"),
+                      (steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            phases = [(float(pct_start * steps) - 1, "initial_lr", "max_lr",
+                       "max_momentum", "base_momentum"),
+                      (steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        ends = [0.0] + [p[0] for p in phases]
+        if any(a == b for a, b in zip(ends, ends[1:])):
+            raise ValueError(f"{who}: pct_start={pct_start} with total_steps={steps} "
+                             f"gives a phase of length zero (phase ends {ends[1:]})")
+        use_beta1 = False
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"{who}: cycle_momentum=True needs an optimizer with "
+                                 f"'momentum' or 'betas', {type(optimizer).__name__} has "
+                                 f"neither (pass cycle_momentum=False)")
+            use_beta1 = "betas" in optimizer.defaults
+            max_moms = _per_group(who, "max_momentum", max_momentum, optimizer)
+            base_moms = _per_group(who, "base_momentum", base_momentum, optimizer)
+        if last_epoch != -1:
+            for i, group in enumerate(optimizer.param_groups):
+                missing = [k for k in ("initial_lr", "max_lr", "min_lr")
+                           + (("max_momentum", "base_momentum") if cycle_momentum else ())
+                           if k not in group]
+                if missing:
+                    raise KeyError(f"{who}: resuming with last_epoch={last_epoch} needs "
+                                   f"{missing} in param_groups[{i}] (load the "
+                                   f"optimizer's state dict first)")
+        # all checks passed: write
+        self.total_steps: int = steps
+        self._schedule_phases: list[dict[str, Any]] = [
+            dict(end_step=e, start_lr=a, end_lr=b, start_momentum=c, end_momentum=d)
+            for e, a, b, c, d in phases]
+        self._anneal_func_type: str = anneal_strategy
+        self.cycle_momentum: bool = cycle_momentum
+        self.use_beta1: bool = use_beta1
+        if last_epoch == -1:
+            for group, top in zip(optimizer.param_groups, max_lrs):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+            if cycle_momentum:
+                for group, m_top, m_base in zip(optimizer.param_groups, max_moms,
+                                                base_moms):
+                    self._set_momentum(group, m_top)
+                    group["max_momentum"] = m_top
+                    group["base_momentum"] = m_base
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        if t > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {t} times, the cycle has "
+                             f"total_steps={self.total_steps}")
+        start = 0.0
+        for i, phase in enumerate(self._schedule_phases):
+            if t <= phase["end_step"] or i == len(self._schedule_phases) - 1:
+                break
+            start = phase["end_step"]
+        pct = (t - start) / (phase["end_step"] - start)
+        lrs = []
+        for group in self.optimizer.param_groups:
+            lrs.append(_anneal(self._anneal_func_type, group[phase["start_lr"]],
+                               group[phase["end_lr"]], pct))
+            if self.cycle_momentum:
+                self._set_momentum(group, _anneal(self._anneal_func_type,
+                                                  group[phase["start_momentum"]],
+                                                  group[phase["end_momentum"]], pct))
+        return lrs
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""Cosine annealing with warm restarts: SGDR (Loshchilov & Hutter, 2017,
+    "SGDR: Stochastic gradient descent with warm restarts").
+
+    .. math:: \eta_t = \eta_{min} + \tfrac12 (\eta_0 - \eta_{min})
+              \left(1 + \cos\frac{\pi T_{cur}}{T_i}\right)
+
+    where :math:`T_{cur}` counts epochs since the last restart and the
+    :math:`i`-th period lasts :math:`T_i = T_0 \, T_{mult}^i` epochs. ``step()``
+    advances one epoch; ``step(epoch)`` jumps to ``epoch``, which may be
+    fractional (``epoch + i / iters_per_epoch`` inside an epoch), as in PyTorch.
+
+    >>> sched = CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)  # restarts at 10, 30, 70
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1,
+                 eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        who = "CosineAnnealingWarmRestarts"
+        _check_positive_int(who, "T_0", T_0)
+        _check_positive_int(who, "T_mult", T_mult)
+        _check_number(who, "eta_min", eta_min)
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lo = self.eta_min
+        return [lo + (base - lo) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or (``epoch`` given) set the position to ``epoch``."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:                         # a restart
+                self.T_cur = self.T_cur - self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) \
+                    or not epoch >= 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts.step: expected an epoch "
+                                 f">= 0, got {epoch!r}")
+            T_0, m = self.T_0, self.T_mult
+            if epoch >= T_0:
+                if m == 1:
+                    self.T_cur = epoch % T_0
+                else:                                          # in period n
+                    n = int(math.log(epoch / T_0 * (m - 1) + 1, m))
+                    self.T_cur = epoch - T_0 * (m ** n - 1) / (m - 1)
+                    self.T_i = T_0 * m ** n
+            else:
+                self.T_i = T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        self._write(self.get_lr())
+
+
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "LambdaLR", "MultiStepLR", "OneCycleLR",
+           "CosineAnnealingWarmRestarts"]

@@ -259,18 +259,8 @@ class Optimizer:
                 raise ValueError(f"{name}: the state dict has state for parameter {idx}, "
                                  f"which no parameter group lists")
             p = by_index[idx]
-            entry = {}
-            for k, v in s.items():
-                if isinstance(v, np.ndarray):
-                    if v.shape != p.data.shape:
-                        raise ValueError(f"{name}: state '{k}' of parameter {idx} has "
-                                         f"shape {v.shape}, the parameter has shape "
-                                         f"{p.data.shape}")
-                    v = v.astype(p.data.dtype) if v.dtype.kind == "f" else v.copy()
-                else:
-                    v = copy.deepcopy(v)
-                entry[k] = v
-            new_state[p] = entry
+            new_state[p] = {k: self._load_state_value(name, idx, k, v, p)
+                            for k, v in s.items()}
         # all checks passed: write
         for g, hyper in zip(self.param_groups, new_groups):
             params = g["params"]
@@ -278,6 +268,20 @@ class Optimizer:
             g.update(hyper)
             g["params"] = params
         self.state = new_state
+
+    def _load_state_value(self, name: str, idx: int, key: str, value: Any,
+                          param: Tensor) -> Any:
+        """A checked copy of state ``key`` of parameter ``idx`` from a state dict:
+        an array must have the parameter's shape (floats are cast to its dtype);
+        anything else is deep-copied. Raises ValueError naming the mismatch."""
+        if isinstance(value, np.ndarray):
+            if value.shape != param.data.shape:
+                raise ValueError(f"{name}: state '{key}' of parameter {idx} has shape "
+                                 f"{value.shape}, the parameter has shape "
+                                 f"{param.data.shape}")
+            return value.astype(param.data.dtype) if value.dtype.kind == "f" \
+                else value.copy()
+        return copy.deepcopy(value)
 
     # ----------------------------------------------------------------- repr
     def __repr__(self) -> str:
