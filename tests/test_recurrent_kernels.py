@@ -79,3 +79,35 @@ def test_vectorisable_sigmoid_and_tanh(dtype, tol):
     small = np.abs(x64) < 1e-3                     # no cancellation near zero
     np.testing.assert_allclose(t[small], ref_t[small], rtol=8 * tol, atol=1e-37)
     assert (s >= 0).all() and (s <= 1).all() and (np.abs(t) <= 1).all()
+
+
+def test_float32_tanh_and_sigmoid_saturate_exactly():
+    """From the least float32 x whose correctly rounded tanh is 1 (9.0109), tanh is
+    exactly +-1 and sigmoid (tanh of x/2) exactly 0 or 1, so 1 - y^2 and y(1 - y) are
+    0 as NumPy/PyTorch give; just below, every float32 is within 4e-7 of tanh."""
+    from numba import njit
+    from minigrad.kernels._math import sigmoid, tanh
+
+    @njit
+    def apply(x, s, t):
+        for i in range(x.size):
+            s[i] = sigmoid(x[i])
+            t[i] = tanh(x[i])
+
+    lo, hi = np.array([6.0, 40.0], np.float32).view(np.int32)
+    grid = np.arange(lo, hi, dtype=np.int32).view(np.float32)      # every float32 between
+    x = np.concatenate([grid, -grid, np.array([1e4, -1e4, 3e38, -3e38], np.float32)])
+    s, t = np.empty_like(x), np.empty_like(x)
+    apply(x, s, t)
+    x64 = x.astype(np.float64)
+    rounded = np.tanh(x64).astype(np.float32)
+    sat = np.abs(rounded) == 1
+    assert sat.any() and not sat.all()
+    np.testing.assert_array_equal(t[sat], np.sign(x[sat]))
+    assert (np.abs(t[~sat]) < 1).all()
+    np.testing.assert_allclose(t, np.tanh(x64), rtol=0, atol=4e-7)
+    half_sat = np.abs(np.tanh(x64 / 2).astype(np.float32)) == 1
+    np.testing.assert_array_equal(s[half_sat], (x[half_sat] > 0).astype(np.float32))
+    np.testing.assert_array_equal((s * (1 - s))[half_sat], 0)
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(s, 1 / (1 + np.exp(-x64)), rtol=0, atol=4e-7)

@@ -280,6 +280,28 @@ def test_float32_paths_agree(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_float32_saturated_gates_have_zero_gradient(kind):
+    """Pre-activations of +-10^4 saturate every gate: float32 tanh/sigmoid are exactly
+    +-1 / 0 / 1 there, so the derivatives formed from the saved outputs are exactly 0 on
+    both paths (the Numba tanh once stopped 4 ulp short of 1: gradients of ~5e-4)."""
+    mg.set_default_dtype(mg.float32)
+    layer = getattr(nn, kind)(1, 1)
+    layer.weight_ih_l0.data[...] = 1000
+    x = mg.tensor(np.array([10, -10, 10, 10], np.float32).reshape(4, 1, 1), requires_grad=True)
+    res = {}
+    for path in PATHS:
+        with numba_path(path):
+            layer.zero_grad()
+            x.grad = None
+            out, _ = run(layer, x, None)
+            (out * out).sum().backward()
+            res[path] = [x.grad] + [p.grad for p in layer.parameters()]
+    for a, b in zip(res[True], res[False]):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, np.zeros_like(a))
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_batch_first_and_omitted_state(kind):
     layer = make(kind, 3, 4, L=2, bidirectional=True)
     x = mg.tensor(np.random.default_rng(2).standard_normal((5, 2, 3)))

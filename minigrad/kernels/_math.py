@@ -7,7 +7,11 @@ selects, so a loop over contiguous slices compiles to SIMD code:
 
 * float32 ``tanh(x)``: the odd/even rational approximation p(x)/q(x) of degree
   13/6 on x clamped to [-7.905, 7.905] (the minimax fit used by Eigen's
-  ``ptanh_float``), absolute error < 4e-7; ``sigmoid(x) = (1 + tanh(x/2)) / 2``.
+  ``ptanh_float``), absolute error < 4e-7; exactly +-1 from |x| >= 9.0109, where
+  the correctly rounded float32 tanh is 1 (the clamped fit stays 4 ulp below 1,
+  so the derivative 1 - y^2 a backward forms from the saved output would be
+  5e-7 instead of 0 at saturation); ``sigmoid(x) = (1 + tanh(x/2)) / 2``, so
+  exactly 0 or 1 (zero derivative y(1 - y)) from |x| >= 18.02.
 * float64: exact to a few ulp through ``exp`` on a non-positive argument,
   y = -|x| (or -2|x|) clamped at -87: n = round(y / ln 2), r = y - n ln 2
   (Cody-Waite, |r| <= ln2/2), e^r - 1 by its Taylor polynomial of degree 13,
@@ -44,15 +48,18 @@ def _make_f32():
         -2.76076847742355e-16))
     b0, b2, b4, b6 = (c(v) for v in (4.89352518554385e-03, 2.26843463243900e-03,
                                       1.18534705686654e-04, 1.19825839466702e-06))
-    clamp, half = c(7.90531110763549805), c(0.5)
+    clamp, half, one = c(7.90531110763549805), c(0.5), c(1.0)
+    saturated = c(9.010913848876953)      # the least x with float32(tanh(x)) == 1
 
     @_inline
     def tanh(x):
-        x = min(max(x, -clamp), clamp)
-        x2 = x * x
-        p = x * (a1 + x2 * (a3 + x2 * (a5 + x2 * (a7 + x2 * (a9 + x2 * (a11 + x2 * a13))))))
-        q = b0 + x2 * (b2 + x2 * (b4 + x2 * b6))
-        return p / q
+        y = min(max(x, -clamp), clamp)
+        y2 = y * y
+        p = y * (a1 + y2 * (a3 + y2 * (a5 + y2 * (a7 + y2 * (a9 + y2 * (a11 + y2 * a13))))))
+        q = b0 + y2 * (b2 + y2 * (b4 + y2 * b6))
+        t = p / q
+        t = one if x >= saturated else t
+        return -one if x <= -saturated else t
 
     @_inline
     def sigmoid(x):
