@@ -92,7 +92,12 @@ class Var(Function):
     def backward(ctx, g):
         centered, axis, ddof, keepdims = ctx.saved
         n = _count(centered.shape, axis) - ddof
-        return _expand(g, centered.shape, axis, keepdims) * centered * (2.0 / n)
+        g = _expand(g, centered.shape, axis, keepdims)
+        if n > 0:
+            return g * centered * (2.0 / n)
+        # no degrees of freedom (the forward is inf, or nan at zero spread): PyTorch's
+        # gradient, +inf times g, and nan where x equals the mean (0 * inf)
+        return g * np.where(centered == 0, np.nan, np.inf).astype(centered.dtype)
 
 
 class Std(Function):
@@ -108,10 +113,12 @@ class Std(Function):
     @staticmethod
     def backward(ctx, g):
         centered, y, axis, ddof, keepdims = ctx.saved
-        n = _count(centered.shape, axis) - ddof
+        n = max(_count(centered.shape, axis) - ddof, 0)   # as np.std: inf or nan when <= 0
         shape = centered.shape
-        return (_expand(g, shape, axis, keepdims) * centered
-                / (n * _expand(y, shape, axis, keepdims)))
+        y = _expand(y, shape, axis, keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = _expand(g, shape, axis, keepdims) * centered / (n * y)
+        return np.where(y == 0, 0, grad)      # zero spread: 0 as PyTorch gives, not 0/0
 
 
 class _Extreme(Function):
