@@ -44,6 +44,12 @@ class Case:
         return self.name
 
 
+def _torch_kw(kw):
+    """A reduction's NumPy keywords in PyTorch's spelling."""
+    names = dict(axis="dim", keepdims="keepdim", ddof="correction")
+    return {names[k]: v for k, v in kw.items()}
+
+
 def _index(x, index):
     return x[index]
 
@@ -123,6 +129,33 @@ CASES = [
     Case("expand", lambda x, shape: x.expand(*shape), expandable()),
     Case("concatenate", lambda *xs, axis: mg.concatenate(xs, axis=axis), joined()),
     Case("stack", lambda *xs, axis: mg.stack(xs, axis=axis), joined(new_axis=True)),
+    # --- PyTorch's spellings of the same ops (tests/test_pytorch_spellings.py for values)
+    Case("sum-dim", lambda x, **kw: x.sum(**_torch_kw(kw)), reduction()),
+    Case("mean-dim", lambda x, **kw: mg.mean(x, **_torch_kw(kw)), reduction()),
+    Case("var-correction", lambda x, **kw: x.var(**_torch_kw(kw)),
+         reduction(min_side=2, ddof=True)),
+    Case("std-correction", lambda x, **kw: x.std(**_torch_kw(kw)),
+         reduction(min_side=2, ddof=True)),
+    Case("max-dim", lambda x, axis: x.max(dim=axis).values,
+         reduction(int_axis=True, distinct=True)),
+    Case("min-dim-keepdim", lambda x, axis: x.min(dim=axis, keepdim=True)[0],
+         reduction(int_axis=True, distinct=True)),
+    Case("softmax-dim", lambda x, axis: x.softmax(dim=axis),
+         reduction(int_axis=True, low=-3, high=3)),
+    Case("view", lambda x, shape: x.view(*shape), reshapes()),
+    Case("permute", lambda x, axes: x.permute(*axes), permutations()),
+    Case("transpose-two-dims", lambda x, axes: x.transpose(0, -1), permutations()),
+    Case("t", lambda x, axes: x.t() if x.ndim <= 2 else x, permutations()),
+    Case("narrow", lambda x, axes: x.narrow(-1, x.shape[-1] - 1, 1), permutations()),
+    Case("chunk-reversed", lambda x, axes: mg.cat(x.chunk(2, -1)[::-1], dim=-1),
+         permutations()),
+    Case("split-sizes", lambda x, axes: mg.cat(x.split([1, x.shape[0] - 1])[::-1]),
+         permutations()),
+    Case("repeat", lambda x: x.repeat(2, *([3] * x.ndim)), elementwise(1)),
+    Case("clamp", lambda x: x.clamp(-0.5, 0.7), elementwise(1, avoid=(-0.5, 0.7))),
+    Case("cat", lambda *xs, axis: mg.cat(xs, dim=axis), joined()),
+    Case("stack-dim", lambda *xs, axis: mg.stack(xs, dim=axis), joined(new_axis=True)),
+    Case("unsqueeze-dim", lambda x, axis: x.unsqueeze(dim=axis), unsqueezable()),
     # --- indexing: basic, integer arrays with repeats (accumulate), boolean, mixed
     Case("getitem", _index, indexed()),
     Case("getitem-tensor-index", _tensor_index, indexed()),
