@@ -57,6 +57,10 @@ from .ops import (abs, add, argmax, argmin, astype, cat, clip, concatenate, div,
                   minimum, mul, neg, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze,
                   stack, std, sub, sum, swapaxes, take_along_dim, tanh, transpose,
                   unsqueeze, var, where)
+from .ops import (acos, asin, atan, ceil, cos, cosh, erf, exp2, expm1, floor, log1p,  # noqa: E402
+                  log2, log10, round, rsqrt, sign, sin, sinh, square, tan, trunc)
+from .ops import cumsum, einsum, logsumexp, norm, prod  # noqa: E402
+from .ops.selection import gather, masked_fill, multinomial, sort, topk, tril, triu  # noqa: E402
 from .ops.spellings import chunk, clamp, narrow, permute, split  # noqa: E402
 from .autograd import grad  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck  # noqa: E402

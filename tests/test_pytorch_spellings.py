@@ -260,3 +260,16 @@ def test_take_along_dim():
         mg.take_along_dim(x, idx * 1.0, 1)
     with pytest.raises(ValueError, match="indices have 1 dims, expected 2"):
         mg.take_along_dim(x, idx[0], 1)
+
+
+# ------------------------------------------------------------- type promotion
+def test_integer_tensors_take_the_floating_dtype():
+    a = mg.tensor([1.5, 2.0], requires_grad=True)                # float32
+    i, b = mg.tensor([2, 3]), mg.tensor([True, False])            # int64, bool
+    for y in (a ** i, a + i, i * a, a - b, b / a, mg.maximum(a, i), a @ i):
+        assert y.dtype == np.float32, y
+    np.testing.assert_allclose((a ** i).data, np.array([1.5 ** 2, 2.0 ** 3], np.float32))
+    (a ** i).sum().backward()
+    np.testing.assert_allclose(a.grad, [2 * 1.5, 3 * 2.0 ** 2])
+    assert (i + b).dtype == np.int64 and (a + a.double()).dtype == np.float64
+    assert (a * 2).dtype == np.float32 and (i * 2.5).dtype == np.float64   # (NumPy's)

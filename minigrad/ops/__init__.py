@@ -15,9 +15,13 @@ from ..tensor import Tensor, as_tensor
 from . import registry  # noqa: F401  (minigrad.ops.registry.ops(): every op by name)
 from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
                           Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
+from .einsum import Einsum
 from .indexing import GetItem
+from .maths import (Acos, Asin, Atan, Ceil, Cos, Cosh, Erf, Exp2, Expm1, Floor, Log1p, Log2,
+                    Log10, Round, Rsqrt, Sign, Sin, Sinh, Square, Tan, Trunc)
 from .matmul import MatMul
-from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Std, Sum, Var
+from .reduce import (CumSum, LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Std, Sum,
+                     Var)
 from .shape import Concatenate, Expand, Reshape, Stack, Transpose
 
 if TYPE_CHECKING:
@@ -38,10 +42,24 @@ def _unary(op: type[Function], name: str) -> Callable[[TensorLike], Tensor]:
 
 def _binary(op: type[Function], name: str) -> Callable[[TensorLike, TensorLike], Tensor]:
     def f(a: TensorLike, b: TensorLike) -> Tensor:
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
+            a, b = _promote(a, b)
         return op.apply(a, b)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = op.__doc__
     return f
+
+
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's promotion between tensors: an integer or boolean tensor meeting a
+    floating one takes the floating dtype (NumPy would give float32 + int64 ->
+    float64); other pairs promote as NumPy does (float32 + float64 -> float64)."""
+    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if fa and not fb:
+        return a, Tensor._wrap(b.data.astype(a.data.dtype))
+    if fb and not fa:
+        return Tensor._wrap(a.data.astype(b.data.dtype)), b
+    return a, b
 
 
 add = _binary(Add, "add")
@@ -60,6 +78,28 @@ abs = _unary(Abs, "abs")  # noqa: A001
 tanh = _unary(Tanh, "tanh")
 sigmoid = _unary(Sigmoid, "sigmoid")
 relu = _unary(Relu, "relu")
+# the elementary functions of maths.py
+sin = _unary(Sin, "sin")
+cos = _unary(Cos, "cos")
+tan = _unary(Tan, "tan")
+asin = _unary(Asin, "asin")
+acos = _unary(Acos, "acos")
+atan = _unary(Atan, "atan")
+sinh = _unary(Sinh, "sinh")
+cosh = _unary(Cosh, "cosh")
+exp2 = _unary(Exp2, "exp2")
+expm1 = _unary(Expm1, "expm1")
+log2 = _unary(Log2, "log2")
+log10 = _unary(Log10, "log10")
+log1p = _unary(Log1p, "log1p")
+rsqrt = _unary(Rsqrt, "rsqrt")
+square = _unary(Square, "square")
+erf = _unary(Erf, "erf")
+sign = _unary(Sign, "sign")
+floor = _unary(Floor, "floor")
+ceil = _unary(Ceil, "ceil")
+round = _unary(Round, "round")  # noqa: A001
+trunc = _unary(Trunc, "trunc")
 
 
 def clip(x: TensorLike, lo: float | None = None, hi: float | None = None) -> Tensor:
@@ -227,17 +267,30 @@ def take_along_dim(x: TensorLike, indices: TensorLike, dim: int) -> Tensor:
     """``x``'s elements at ``indices`` along ``dim`` (``np.take_along_axis``; PyTorch's
     ``torch.take_along_dim`` and, with equal sides elsewhere, ``gather``): the
     output has ``indices``' shape; the gradient is scattered back (repeats add)."""
+    return index_along("take_along_dim", x, indices, dim, sides_of_index=False)
+
+
+def index_along(where: str, x: TensorLike, indices: TensorLike, dim: int,
+                sides_of_index: bool) -> Tensor:
+    """``x[..., indices[i, j, ...], ...]`` at ``dim``, the other axes indexed by their
+    positions: over x's sides (``take_along_dim``: indices broadcast) or over the
+    index's own (``gather``). One GetItem node, so repeats accumulate."""
     x = x if isinstance(x, Tensor) else as_tensor(x)
     idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"take_along_dim: expected integer indices, got dtype {idx.dtype}")
+        raise TypeError(f"{where}: expected integer indices, got dtype {idx.dtype}")
     if idx.ndim != x.ndim:
-        raise ValueError(f"take_along_dim: indices have {idx.ndim} dims, expected "
+        raise ValueError(f"{where}: indices have {idx.ndim} dims, expected "
                          f"{x.ndim} (the input's shape {x.shape})")
-    dim = dim % x.ndim
-    index = tuple(idx if a == dim else
+    d = dim % x.ndim
+    if sides_of_index and any(n > m for a, (n, m) in enumerate(zip(idx.shape, x.shape))
+                              if a != d):
+        raise ValueError(f"{where}: index shape {idx.shape} is larger than the input's "
+                         f"{x.shape} off dim {dim}")
+    sides = idx.shape if sides_of_index else x.shape
+    index = tuple(idx if a == d else
                   np.arange(n).reshape((1,) * a + (n,) + (1,) * (x.ndim - a - 1))
-                  for a, n in enumerate(x.shape))
+                  for a, n in enumerate(sides))
     return GetItem.apply(x, index)
 
 
@@ -260,6 +313,52 @@ def _arg(where: str, arg: Callable[..., Any], x: TensorLike, axis: Any, keepdims
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     out = arg(data, axis=axis, keepdims=keepdims)
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
+
+
+def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
+              dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """y = log sum_i exp(x_i) over ``axis``, max-shifted (finite for inputs of +-1000);
+    dy/dx_i = exp(x_i - y), a softmax. Shapes and ``dim``/``keepdim`` as :func:`sum`."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_reduce("logsumexp", axis, keepdims, dim, keepdim)
+    return LogSumExp.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def prod(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Product over ``axis``; dy/dx_i = the product of the other elements (exact when
+    some are zero). Shapes and ``dim``/``keepdim`` as :func:`sum`."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_reduce("prod", axis, keepdims, dim, keepdim)
+    return Prod.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def cumsum(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Running sums along ``axis`` (``dim``: PyTorch's name); None sums the flattened
+    tensor as ``np.cumsum``. Same shape as x (flattened for None)."""
+    if dim is not None:
+        axis = _torch_dim("cumsum", axis, None, dim)
+    if axis is None:
+        return CumSum.apply(reshape(x, -1), axis=0)
+    return CumSum.apply(x, axis=axis)
+
+
+def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """The p-norm (sum_i |x_i|^p)^(1/p) over ``dim`` (None: all elements), as
+    ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (max |x_i|).
+    Built from abs, sum, pow (and sqrt for p=2), so differentiable through them."""
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or isinstance(p, bool) or not p > 0:
+        raise ValueError(f"norm: expected p to be a positive number, 'fro' or inf, got {p!r}")
+    if p == 2:
+        return sqrt(sum(x * x, _axis(dim), keepdim))
+    if p == float("inf"):
+        return max(abs(x), _axis(dim), keepdim)
+    if p == 1:
+        return sum(abs(x), _axis(dim), keepdim)
+    return sum(abs(x) ** p, _axis(dim), keepdim) ** (1.0 / p)
 
 
 def softmax(x: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -393,6 +492,18 @@ def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = Non
     return Stack.apply(*tensors, axis=axis)
 
 
+def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tensor:
+    """``torch.einsum`` / ``np.einsum``: e.g. ``einsum('bij,bjk->bik', a, b)`` (operands
+    also as one list). Each operand's letters name its axes; letters missing from the
+    output are summed. Differentiable for every operand; repeated letters within one
+    operand and ``...`` raise ValueError (see minigrad/ops/einsum.py)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: expected the equation first, got {type(equation).__name__}")
+    return Einsum.apply(*operands, equation=equation)
+
+
 def getitem(x: TensorLike, index: Index) -> Tensor:
     """``x[index]`` with NumPy's basic and advanced indexing (ints, slices, None,
     Ellipsis, integer/boolean arrays or tensors). The gradient is scattered back
@@ -445,8 +556,13 @@ def _install() -> None:
                    std=std, max=max, min=min, softmax=softmax, log_softmax=log_softmax,
                    reshape=reshape, transpose=transpose, swapaxes=swapaxes,
                    flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
-                   astype=astype, argmax=argmax, argmin=argmin)
+                   astype=astype, argmax=argmax, argmin=argmin, logsumexp=logsumexp,
+                   prod=prod, cumsum=cumsum, norm=norm)
+    methods.update((f.__name__, f) for f in (sin, cos, tan, asin, acos, atan, sinh, cosh, exp2, expm1, log2, log10, log1p, rsqrt, square, erf, sign, floor, ceil, round, trunc))
     methods.update(spellings.METHODS)
+    methods.update((f.__name__, f) for f in (selection.tril, selection.triu, selection.gather,
+                                             selection.masked_fill, selection.sort,
+                                             selection.topk, selection.multinomial))
     for name, uf in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
                      ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:
         methods[name] = getattr(T, f"__{name}__")
@@ -457,6 +573,6 @@ def _install() -> None:
     T.__abs__ = abs
 
 
-from . import spellings  # noqa: E402  (built from the functions above)
+from . import selection, spellings  # noqa: E402  (built from the functions above)
 
 _install()
