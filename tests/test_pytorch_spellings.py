@@ -240,6 +240,9 @@ def test_max_min_with_dim_give_values_and_indices():
     assert isinstance(mg.max(x, 1), mg.Tensor)
     with pytest.raises(TypeError, match="one int dim"):
         x.max(dim=(0, 1))
+    other = mg.tensor([[2.0, 0.0, 6.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(x.max(other).data, np.maximum(x.data, other.data))
+    np.testing.assert_array_equal(mg.min(x, other).data, np.minimum(x.data, other.data))
 
 
 def test_argmax_argmin():

@@ -215,7 +215,7 @@ def _correction(where: str, ddof: int | None, correction: int | None,
     return 0 if dim is None else 1
 
 
-def max(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
+def max(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
         dim: int | None = None, keepdim: bool | None = None) -> Any:
     """Maximum over ``axis``; the gradient goes to the maximal elements (shared
     equally between ties). Shapes as :func:`sum`.
@@ -223,23 +223,28 @@ def max(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,  # noqa: A0
     With PyTorch's ``dim=d`` (an int) it is PyTorch's: a pair ``(values,
     indices)`` (also ``.values``, ``.indices``), the gradient going to the
     element ``indices`` names; ``axis=d`` keeps NumPy's meaning (values only).
+    A tensor in place of ``axis`` is PyTorch's ``max(input, other)``: :func:`maximum`.
     """
+    if isinstance(axis, Tensor):            # PyTorch's max(input, other): elementwise
+        return maximum(x, axis)
     if dim is not None:
         return _extreme_at("max", np.argmax, x, axis, keepdims, dim, keepdim)
-    if keepdim is not None:
-        axis, keepdims = _torch_reduce("max", axis, keepdims, dim, keepdim)
+    if keepdim is not None:                 # (dim is None here: axis stays)
+        _, keepdims = _torch_reduce("max", None, keepdims, None, keepdim)
     return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def min(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
+def min(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
         dim: int | None = None, keepdim: bool | None = None) -> Any:
     """Minimum over ``axis``; the gradient goes to the minimal elements (shared
     equally between ties). Shapes as :func:`sum`; ``dim=d`` gives PyTorch's
-    ``(values, indices)`` pair as :func:`max`."""
+    ``(values, indices)`` pair and a tensor ``other`` :func:`minimum`, as :func:`max`."""
+    if isinstance(axis, Tensor):            # PyTorch's min(input, other): elementwise
+        return minimum(x, axis)
     if dim is not None:
         return _extreme_at("min", np.argmin, x, axis, keepdims, dim, keepdim)
-    if keepdim is not None:
-        axis, keepdims = _torch_reduce("min", axis, keepdims, dim, keepdim)
+    if keepdim is not None:                 # (dim is None here: axis stays)
+        _, keepdims = _torch_reduce("min", None, keepdims, None, keepdim)
     return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
