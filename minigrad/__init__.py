@@ -4,6 +4,7 @@ The path of the data, file by file: ``tensor`` (Tensor) -> ``function`` (op
 base) -> ``ops/`` (forward and backward side by side) -> ``tape`` (the
 reverse pass) -> ``optim`` (the update).
 """
+import builtins as _builtins
 import importlib.util as _ilu
 import os as _os
 import sys as _sys
@@ -36,7 +37,7 @@ def _load_sibling(name: str) -> _ModuleType:
     return module
 
 
-def _siblings_outside() -> bool:
+def _siblings_outside() -> _builtins.bool:
     here = _os.path.dirname(_os.path.abspath(__file__))
     root = _os.path.dirname(here)
     return (not _os.path.isdir(_os.path.join(here, "nn"))
@@ -51,14 +52,28 @@ from .tensor import Tensor, as_tensor, tensor  # noqa: E402
 from .function import Context, Function  # noqa: E402
 from .ops.pointwise import pointwise  # noqa: E402
 from .tape import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
-from .ops import (abs, add, astype, clip, concatenate, div, exp, expand, flatten,  # noqa: E402
-                  log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
-                  pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, std, sub,
-                  sum, swapaxes, tanh, transpose, unsqueeze, var, where)
+from .ops import (abs, add, argmax, argmin, astype, cat, clip, concatenate, div,  # noqa: E402
+                  exp, expand, flatten, log, log_softmax, matmul, max, maximum, mean, min,
+                  minimum, mul, neg, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze,
+                  stack, std, sub, sum, swapaxes, take_along_dim, tanh, transpose,
+                  unsqueeze, var, where)
+from .ops import (acos, asin, atan, ceil, cos, cosh, erf, exp2, expm1, floor, log1p,  # noqa: E402
+                  log2, log10, round, rsqrt, sign, sin, sinh, square, tan, trunc)
+from .ops import cumsum, einsum, logsumexp, norm, prod  # noqa: E402
+from .ops.selection import gather, masked_fill, multinomial, sort, topk, tril, triu  # noqa: E402
+from .ops.spellings import chunk, clamp, narrow, permute, split  # noqa: E402
 from .autograd import grad  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck  # noqa: E402
-from .factories import (arange, empty, eye, full, ones, ones_like, rand, randn,  # noqa: E402
-                        zeros, zeros_like)
+from .factories import (arange, empty, empty_like, eye, from_numpy, full,  # noqa: E402
+                        full_like, linspace, ones, ones_like, rand, rand_like, randn,
+                        randn_like, zeros, zeros_like)
+from .device import accelerator, cuda, device, set_default_device  # noqa: E402
+# PyTorch's dtype names (they shadow the builtins only inside this namespace)
+from .dtypes import bool_ as bool  # noqa: E402, A004
+from .dtypes import float32 as float  # noqa: E402, A004
+from .dtypes import float64 as double  # noqa: E402
+from .dtypes import int32 as int  # noqa: E402, A004
+from .dtypes import int64 as long  # noqa: E402
 from .random import manual_seed  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402
 # (a type checker reads the first branch: the packages as installed)

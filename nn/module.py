@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minigrad.device import device as mg_device
+from minigrad.device import is_device
 from minigrad.hooks import RemovableHandle
 from minigrad.tensor import Tensor
 
@@ -370,12 +372,26 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: DTypeLike) -> Self:
+    def to(self, *args: Any, dtype: DTypeLike | None = None, device: Any = None,
+           non_blocking: Any = False) -> Self:
         """Cast floating parameters and buffers to ``dtype`` in place; returns self.
 
         The Parameter objects stay the same (an optimizer holding them keeps
-        working); only their arrays are replaced.
+        working); only their arrays are replaced. As PyTorch's, it takes a dtype,
+        a device (``'cpu'`` or ``mg.device('cpu')``: nothing to move; any other
+        device raises RuntimeError), both, or a tensor (its dtype).
         """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif is_device(a):
+                device = a
+            elif a is not None:
+                dtype = a
+        if device is not None:
+            mg_device(device)           # RuntimeError for anything but the CPU
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: expected a floating dtype, got {dtype}")

@@ -44,6 +44,12 @@ class Case:
         return self.name
 
 
+def _torch_kw(kw):
+    """A reduction's NumPy keywords in PyTorch's spelling."""
+    names = dict(axis="dim", keepdims="keepdim", ddof="correction")
+    return {names[k]: v for k, v in kw.items()}
+
+
 def _index(x, index):
     return x[index]
 
@@ -81,7 +87,7 @@ CASES = [
          where_operands()),
     Case("where-comparison-cond", lambda a, b: mg.where(a > b, a, b * 2),
          elementwise(2, distinct=True)),
-    # --- elementwise functions (inputs kept off kinks and poles)
+    # --- elementwise functions (inputs kept off kinks and poles, also when scaled by 1.5)
     Case("exp", lambda x: x.exp(), elementwise(1)),
     Case("log", lambda x: x.log(), elementwise(1, low=0.2, high=3.0)),
     Case("sqrt", lambda x: x.sqrt(), elementwise(1, low=0.2, high=3.0)),
@@ -93,6 +99,28 @@ CASES = [
     Case("clip", lambda x: x.clip(-0.5, 0.7), elementwise(1, avoid=(-0.5, 0.7))),
     Case("clip-lo", lambda x: mg.clip(x, lo=-0.3), elementwise(1, avoid=(-0.3,))),
     Case("clip-hi", lambda x: mg.clip(x, hi=0.4), elementwise(1, avoid=(0.4,))),
+    Case("sin", lambda x: x.sin(), elementwise(1)),
+    Case("cos", lambda x: mg.cos(x), elementwise(1)),
+    Case("tan", lambda x: x.tan(), elementwise(1, low=-0.9, high=0.9)),
+    Case("asin", lambda x: x.asin(), elementwise(1, low=-0.6, high=0.6)),
+    Case("acos", lambda x: x.acos(), elementwise(1, low=-0.6, high=0.6)),
+    Case("atan", lambda x: x.atan(), elementwise(1)),
+    Case("sinh", lambda x: x.sinh(), elementwise(1)),
+    Case("cosh", lambda x: x.cosh(), elementwise(1)),
+    Case("exp2", lambda x: x.exp2(), elementwise(1)),
+    Case("expm1", lambda x: x.expm1(), elementwise(1)),
+    Case("log2", lambda x: x.log2(), elementwise(1, low=0.2, high=3.0)),
+    Case("log10", lambda x: x.log10(), elementwise(1, low=0.2, high=3.0)),
+    Case("log1p", lambda x: x.log1p(), elementwise(1, low=-0.5, high=3.0)),
+    Case("rsqrt", lambda x: x.rsqrt(), elementwise(1, low=0.2, high=3.0)),
+    Case("square", lambda x: x.square(), elementwise(1)),
+    Case("erf", lambda x: x.erf(), elementwise(1)),
+    # step functions: zero gradient (values kept off their jumps)
+    Case("sign", lambda x: x.sign() * x, elementwise(1, away_from_zero=0.1)),
+    Case("floor", lambda x: x.floor() + x, elementwise(1, avoid=(-2, -1, 0, 1, 2))),
+    Case("ceil", lambda x: x.ceil() * x, elementwise(1, avoid=(-2, -1, 0, 1, 2))),
+    Case("trunc", lambda x: x.trunc() - x, elementwise(1, avoid=(-2, -1, 0, 1, 2))),
+    Case("round", lambda x: x.round() * x, elementwise(1, avoid=(-1.5, -0.5, 0.5, 1.5))),
     # a round trip through another exact floating dtype (big-endian float64): no rounding
     Case("astype", lambda x: x.astype(">f8").astype(mg.float64), elementwise(1)),
     # --- reductions (axis None / int / tuple, keepdims) and normalised exponentials
@@ -108,6 +136,28 @@ CASES = [
          reduction(int_axis=True, low=-3, high=3)),
     Case("mg.log_softmax", lambda x, axis: mg.log_softmax(x, axis=axis),
          reduction(int_axis=True)),
+    Case("logsumexp", lambda x, **kw: x.logsumexp(**kw), reduction()),
+    Case("logsumexp-dim", lambda x, **kw: mg.logsumexp(x, **_torch_kw(kw)), reduction()),
+    Case("prod", lambda x, **kw: x.prod(**kw), reduction(low=0.5, high=1.5)),
+    Case("prod-with-zero", lambda x: mg.prod(x * mg.tensor([0.0, 1.0]), dim=-1),
+         elementwise(1, max_dims=0)),
+    Case("cumsum", lambda x, axis: x.cumsum(dim=axis), reduction(int_axis=True)),
+    Case("cumsum-flat", lambda x: mg.cumsum(x), elementwise(1)),
+    Case("norm", lambda x, **kw: x.norm(dim=kw["axis"], keepdim=kw["keepdims"]),
+         reduction(away_from_zero=0.3)),
+    Case("norm-p", lambda x, p: x.norm(p), with_kwargs(
+        elementwise(1, away_from_zero=0.3), p=st.sampled_from([1, 3, 0.5, float("inf")]))),
+    Case("norm-inf", lambda x, axis: x.norm(float("inf"), dim=axis),
+         reduction(int_axis=True, distinct=True, away_from_zero=0.1)),
+    # --- selection and masking
+    Case("tril", lambda x, axes: x.tril(-1) if x.ndim >= 2 else x, permutations()),
+    Case("triu", lambda x, axes: mg.triu(x, 1) if x.ndim >= 2 else x, permutations()),
+    Case("masked_fill", lambda x: x.masked_fill(x.data > 0.5, 2.0), elementwise(1, avoid=(0.5,))),
+    Case("gather", lambda x, axis: x.gather(axis, np.zeros(x.shape, np.int64)),
+         reduction(int_axis=True)),
+    Case("sort", lambda x, axis: x.sort(axis, descending=True).values,
+         reduction(int_axis=True, distinct=True)),
+    Case("topk", lambda x, axis: x.topk(1, dim=axis)[0], reduction(int_axis=True, distinct=True)),
     # --- shapes
     Case("reshape", lambda x, shape: x.reshape(*shape), reshapes()),
     Case("reshape-tuple", lambda x, shape: x.reshape(shape), reshapes()),
@@ -123,9 +173,42 @@ CASES = [
     Case("expand", lambda x, shape: x.expand(*shape), expandable()),
     Case("concatenate", lambda *xs, axis: mg.concatenate(xs, axis=axis), joined()),
     Case("stack", lambda *xs, axis: mg.stack(xs, axis=axis), joined(new_axis=True)),
+    # --- PyTorch's spellings of the same ops (tests/test_pytorch_spellings.py for values)
+    Case("sum-dim", lambda x, **kw: x.sum(**_torch_kw(kw)), reduction()),
+    Case("mean-dim", lambda x, **kw: mg.mean(x, **_torch_kw(kw)), reduction()),
+    Case("var-correction", lambda x, **kw: x.var(**_torch_kw(kw)),
+         reduction(min_side=2, ddof=True)),
+    Case("std-correction", lambda x, **kw: x.std(**_torch_kw(kw)),
+         reduction(min_side=2, ddof=True)),
+    Case("max-dim", lambda x, axis: x.max(dim=axis).values,
+         reduction(int_axis=True, distinct=True)),
+    Case("min-dim-keepdim", lambda x, axis: x.min(dim=axis, keepdim=True)[0],
+         reduction(int_axis=True, distinct=True)),
+    Case("softmax-dim", lambda x, axis: x.softmax(dim=axis),
+         reduction(int_axis=True, low=-3, high=3)),
+    Case("view", lambda x, shape: x.view(*shape), reshapes()),
+    Case("permute", lambda x, axes: x.permute(*axes), permutations()),
+    Case("transpose-two-dims", lambda x, axes: x.transpose(0, -1), permutations()),
+    Case("t", lambda x, axes: x.t() if x.ndim <= 2 else x, permutations()),
+    Case("narrow", lambda x, axes: x.narrow(-1, x.shape[-1] - 1, 1), permutations()),
+    Case("chunk-reversed", lambda x, axes: mg.cat(x.chunk(2, -1)[::-1], dim=-1),
+         permutations()),
+    Case("split-sizes", lambda x, axes: mg.cat(x.split([1, x.shape[0] - 1])[::-1]),
+         permutations()),
+    Case("repeat", lambda x: x.repeat(2, *([3] * x.ndim)), elementwise(1)),
+    Case("clamp", lambda x: x.clamp(-0.5, 0.7), elementwise(1, avoid=(-0.5, 0.7))),
+    Case("cat", lambda *xs, axis: mg.cat(xs, dim=axis), joined()),
+    Case("stack-dim", lambda *xs, axis: mg.stack(xs, dim=axis), joined(new_axis=True)),
+    Case("unsqueeze-dim", lambda x, axis: x.unsqueeze(dim=axis), unsqueezable()),
     # --- indexing: basic, integer arrays with repeats (accumulate), boolean, mixed
     Case("getitem", _index, indexed()),
     Case("getitem-tensor-index", _tensor_index, indexed()),
+    # --- einsum: a product, an outer product, letters summed in one operand only
+    Case("einsum-matmul", lambda x, w, b: mg.einsum("ij,jk->ik", x, w) + b, mlp_operands()),
+    Case("einsum-outer", lambda x, w, b: mg.einsum("ni,k", x, b) + w.sum(), mlp_operands()),
+    Case("einsum-three", lambda x, w, b: mg.einsum("ni,ik,k->nk", x, w, b), mlp_operands()),
+    Case("einsum-solo-sums", lambda x, w, b: mg.einsum("ni,jk->nk", [x, w]) + b,
+         mlp_operands()),
     # --- a composite: ops chained through one graph
     Case("mlp-like", lambda x, w, b: ((x @ w + b).tanh() ** 2).mean(), mlp_operands()),
 ]

@@ -7,17 +7,21 @@ public names (``mg.exp``, ``x.exp()``, ``x + y``...) and installs them on
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, no_type_check
+from typing import TYPE_CHECKING, Any, NamedTuple, no_type_check
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from . import registry  # noqa: F401  (minigrad.ops.registry.ops(): every op by name)
 from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
                           Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
+from .einsum import Einsum
 from .indexing import GetItem
+from .maths import (Acos, Asin, Atan, Ceil, Cos, Cosh, Erf, Exp2, Expm1, Floor, Log1p, Log2,
+                    Log10, Round, Rsqrt, Sign, Sin, Sinh, Square, Tan, Trunc)
 from .matmul import MatMul
-from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Std, Sum, Var
+from .reduce import (CumSum, LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Std, Sum,
+                     Var)
 from .shape import Concatenate, Expand, Reshape, Stack, Transpose
 
 if TYPE_CHECKING:
@@ -38,10 +42,24 @@ def _unary(op: type[Function], name: str) -> Callable[[TensorLike], Tensor]:
 
 def _binary(op: type[Function], name: str) -> Callable[[TensorLike, TensorLike], Tensor]:
     def f(a: TensorLike, b: TensorLike) -> Tensor:
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
+            a, b = _promote(a, b)
         return op.apply(a, b)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = op.__doc__
     return f
+
+
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's promotion between tensors: an integer or boolean tensor meeting a
+    floating one takes the floating dtype (NumPy would give float32 + int64 ->
+    float64); other pairs promote as NumPy does (float32 + float64 -> float64)."""
+    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if fa and not fb:
+        return a, Tensor._wrap(b.data.astype(a.data.dtype))
+    if fb and not fa:
+        return Tensor._wrap(a.data.astype(b.data.dtype)), b
+    return a, b
 
 
 add = _binary(Add, "add")
@@ -60,6 +78,28 @@ abs = _unary(Abs, "abs")  # noqa: A001
 tanh = _unary(Tanh, "tanh")
 sigmoid = _unary(Sigmoid, "sigmoid")
 relu = _unary(Relu, "relu")
+# the elementary functions of maths.py
+sin = _unary(Sin, "sin")
+cos = _unary(Cos, "cos")
+tan = _unary(Tan, "tan")
+asin = _unary(Asin, "asin")
+acos = _unary(Acos, "acos")
+atan = _unary(Atan, "atan")
+sinh = _unary(Sinh, "sinh")
+cosh = _unary(Cosh, "cosh")
+exp2 = _unary(Exp2, "exp2")
+expm1 = _unary(Expm1, "expm1")
+log2 = _unary(Log2, "log2")
+log10 = _unary(Log10, "log10")
+log1p = _unary(Log1p, "log1p")
+rsqrt = _unary(Rsqrt, "rsqrt")
+square = _unary(Square, "square")
+erf = _unary(Erf, "erf")
+sign = _unary(Sign, "sign")
+floor = _unary(Floor, "floor")
+ceil = _unary(Ceil, "ceil")
+round = _unary(Round, "round")  # noqa: A001
+trunc = _unary(Trunc, "trunc")
 
 
 def clip(x: TensorLike, lo: float | None = None, hi: float | None = None) -> Tensor:
@@ -83,8 +123,34 @@ def astype(x: Tensor, dtype: DTypeLike) -> Tensor:
 
 
 # ------------------------------------------------------------- reductions
-def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (None: all; an int or a tuple), like ``np.sum``.
+# Each takes NumPy's ``axis``/``keepdims`` and, keyword-only, PyTorch's
+# ``dim``/``keepdim``; the PyTorch spelling is looked at only when given, so a
+# call without it costs one test more and no extra frame.
+def _torch_reduce(where: str, axis: Any, keepdims: bool, dim: Any,
+                  keepdim: bool | None) -> tuple[Any, bool]:
+    """``(axis, keepdims)`` from either spelling; TypeError when both name one thing."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{where}: got both axis={axis!r} and dim={dim!r}; give one")
+        axis = dim
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"{where}: got both keepdims= and keepdim=; give one")
+        keepdims = bool(keepdim)
+    return axis, keepdims
+
+
+def _torch_dim(where: str, axis: Any, default: Any, dim: Any) -> Any:
+    """``axis`` or PyTorch's ``dim`` (not both: TypeError)."""
+    if axis is not None and axis != default:
+        raise TypeError(f"{where}: got both axis={axis!r} and dim={dim!r}; give one")
+    return dim
+
+
+def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Sum over ``axis`` (None: all; an int or a tuple), like ``np.sum``
+    (``dim``/``keepdim``: PyTorch's names for ``axis``/``keepdims``).
 
     y = sum_i x_i over the reduced axes; dy/dx_i = 1, so the gradient is
     spread back over them. Shape: x's with the reduced axes removed (kept as
@@ -93,49 +159,228 @@ def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # 
     >>> mg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
     tensor([4., 6.])
     """
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_reduce("sum", axis, keepdims, dim, keepdim)
     return Sum.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Mean over ``axis``: y = (1/n) sum_i x_i with n the number of elements reduced;
-    dy/dx_i = 1/n. Shapes as :func:`sum`."""
+    dy/dx_i = 1/n. Shapes and ``dim``/``keepdim`` as :func:`sum`."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_reduce("mean", axis, keepdims, dim, keepdim)
     return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def var(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def var(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: bool = False,
+        *, dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+        unbiased: bool | None = None) -> Tensor:
     """Variance over ``axis``: y = sum_i (x_i - mean)^2 / (n - ddof), as ``np.var``
     (``ddof=0`` biased, 1 unbiased); dy/dx_i = 2 (x_i - mean) / (n - ddof).
-    Shapes as :func:`sum`."""
-    return Var.apply(x, axis=_axis(axis), ddof=ddof, keepdims=keepdims)
+    Shapes as :func:`sum`.
+
+    PyTorch's spellings: ``correction`` is ``ddof``, ``unbiased`` is ``correction=1``
+    (True) or 0; with none of the three given, ``ddof`` is 0 (NumPy) unless ``dim=``
+    is, then 1 (PyTorch's default for ``x.var(dim=d)``).
+    """
+    if dim is not None or keepdim is not None or correction is not None or unbiased is not None:
+        axis, keepdims = _torch_reduce("var", axis, keepdims, dim, keepdim)
+        ddof = _correction("var", ddof, correction, unbiased, dim)
+    return Var.apply(x, axis=_axis(axis), ddof=ddof or 0, keepdims=keepdims)
 
 
-def std(x: TensorLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def std(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: bool = False,
+        *, dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+        unbiased: bool | None = None) -> Tensor:
     """Standard deviation over ``axis``: y = sqrt(var(x, axis, ddof));
-    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`."""
-    return Std.apply(x, axis=_axis(axis), ddof=ddof, keepdims=keepdims)
+    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`; ``ddof`` and
+    PyTorch's ``dim``, ``keepdim``, ``correction``, ``unbiased`` as :func:`var`."""
+    if dim is not None or keepdim is not None or correction is not None or unbiased is not None:
+        axis, keepdims = _torch_reduce("std", axis, keepdims, dim, keepdim)
+        ddof = _correction("std", ddof, correction, unbiased, dim)
+    return Std.apply(x, axis=_axis(axis), ddof=ddof or 0, keepdims=keepdims)
 
 
-def max(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def _correction(where: str, ddof: int | None, correction: int | None,
+                unbiased: bool | None, dim: Axis) -> int:
+    given = [(k, v) for k, v in (("ddof", ddof), ("correction", correction),
+                                 ("unbiased", unbiased)) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{where}: got {' and '.join(k for k, _ in given)}; give one")
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    if given:
+        return int(given[0][1])
+    return 0 if dim is None else 1
+
+
+def max(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
+        dim: int | None = None, keepdim: bool | None = None) -> Any:
     """Maximum over ``axis``; the gradient goes to the maximal elements (shared
-    equally between ties). Shapes as :func:`sum`."""
+    equally between ties). Shapes as :func:`sum`.
+
+    With PyTorch's ``dim=d`` (an int) it is PyTorch's: a pair ``(values,
+    indices)`` (also ``.values``, ``.indices``), the gradient going to the
+    element ``indices`` names; ``axis=d`` keeps NumPy's meaning (values only).
+    A tensor in place of ``axis`` is PyTorch's ``max(input, other)``: :func:`maximum`.
+    """
+    if isinstance(axis, Tensor):            # PyTorch's max(input, other): elementwise
+        return maximum(x, axis)
+    if dim is not None:
+        return _extreme_at("max", np.argmax, x, axis, keepdims, dim, keepdim)
+    if keepdim is not None:                 # (dim is None here: axis stays)
+        _, keepdims = _torch_reduce("max", None, keepdims, None, keepdim)
     return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def min(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
+        dim: int | None = None, keepdim: bool | None = None) -> Any:
     """Minimum over ``axis``; the gradient goes to the minimal elements (shared
-    equally between ties). Shapes as :func:`sum`."""
+    equally between ties). Shapes as :func:`sum`; ``dim=d`` gives PyTorch's
+    ``(values, indices)`` pair and a tensor ``other`` :func:`minimum`, as :func:`max`."""
+    if isinstance(axis, Tensor):            # PyTorch's min(input, other): elementwise
+        return minimum(x, axis)
+    if dim is not None:
+        return _extreme_at("min", np.argmin, x, axis, keepdims, dim, keepdim)
+    if keepdim is not None:                 # (dim is None here: axis stays)
+        _, keepdims = _torch_reduce("min", None, keepdims, None, keepdim)
     return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def softmax(x: TensorLike, axis: int = -1) -> Tensor:
+class MaxMin(NamedTuple):
+    """What ``x.max(dim=d)`` / ``x.min(dim=d)`` return, as PyTorch's: the extremes
+    along ``d`` (differentiable) and their int64 positions."""
+    values: Tensor
+    indices: Tensor
+
+
+def _extreme_at(where: str, arg: Callable[..., Any], x: TensorLike, axis: Axis,
+                keepdims: bool, dim: int, keepdim: bool | None) -> MaxMin:
+    axis, keepdims = _torch_reduce(where, axis, keepdims, dim, keepdim)
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{where}(dim=...): expected one int dim, got {axis!r}")
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    idx = arg(x.data, axis=axis, keepdims=True)
+    values = take_along_dim(x, idx, int(axis))
+    if not keepdims:
+        values, idx = squeeze(values, int(axis)), np.squeeze(idx, int(axis))
+    return MaxMin(values, Tensor._wrap(idx.astype(np.int64, copy=False)))
+
+
+def take_along_dim(x: TensorLike, indices: TensorLike, dim: int) -> Tensor:
+    """``x``'s elements at ``indices`` along ``dim`` (``np.take_along_axis``; PyTorch's
+    ``torch.take_along_dim`` and, with equal sides elsewhere, ``gather``): the
+    output has ``indices``' shape; the gradient is scattered back (repeats add)."""
+    return index_along("take_along_dim", x, indices, dim, sides_of_index=False)
+
+
+def index_along(where: str, x: TensorLike, indices: TensorLike, dim: int,
+                sides_of_index: bool) -> Tensor:
+    """``x[..., indices[i, j, ...], ...]`` at ``dim``, the other axes indexed by their
+    positions: over x's sides (``take_along_dim``: indices broadcast) or over the
+    index's own (``gather``). One GetItem node, so repeats accumulate."""
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{where}: expected integer indices, got dtype {idx.dtype}")
+    if idx.ndim != x.ndim:
+        raise ValueError(f"{where}: indices have {idx.ndim} dims, expected "
+                         f"{x.ndim} (the input's shape {x.shape})")
+    d = dim % x.ndim
+    if sides_of_index and any(n > m for a, (n, m) in enumerate(zip(idx.shape, x.shape))
+                              if a != d):
+        raise ValueError(f"{where}: index shape {idx.shape} is larger than the input's "
+                         f"{x.shape} off dim {dim}")
+    sides = idx.shape if sides_of_index else x.shape
+    index = tuple(idx if a == d else
+                  np.arange(n).reshape((1,) * a + (n,) + (1,) * (x.ndim - a - 1))
+                  for a, n in enumerate(sides))
+    return GetItem.apply(x, index)
+
+
+def argmax(x: TensorLike, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    """The int64 position of the maximum along ``axis`` (None: in the flattened
+    tensor), as ``np.argmax``/``torch.argmax``; no gradient."""
+    return _arg("argmax", np.argmax, x, axis, keepdims, dim, keepdim)
+
+
+def argmin(x: TensorLike, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    """The int64 position of the minimum along ``axis``, as :func:`argmax`."""
+    return _arg("argmin", np.argmin, x, axis, keepdims, dim, keepdim)
+
+
+def _arg(where: str, arg: Callable[..., Any], x: TensorLike, axis: Any, keepdims: bool,
+         dim: Any, keepdim: bool | None) -> Tensor:
+    axis, keepdims = _torch_reduce(where, axis, keepdims, dim, keepdim)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    out = arg(data, axis=axis, keepdims=keepdims)
+    return Tensor._wrap(np.asarray(out, dtype=np.int64))
+
+
+def logsumexp(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
+              dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """y = log sum_i exp(x_i) over ``axis``, max-shifted (finite for inputs of +-1000);
+    dy/dx_i = exp(x_i - y), a softmax. Shapes and ``dim``/``keepdim`` as :func:`sum`."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_reduce("logsumexp", axis, keepdims, dim, keepdim)
+    return LogSumExp.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def prod(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Product over ``axis``; dy/dx_i = the product of the other elements (exact when
+    some are zero). Shapes and ``dim``/``keepdim`` as :func:`sum`."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_reduce("prod", axis, keepdims, dim, keepdim)
+    return Prod.apply(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def cumsum(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Running sums along ``axis`` (``dim``: PyTorch's name); None sums the flattened
+    tensor as ``np.cumsum``. Same shape as x (flattened for None)."""
+    if dim is not None:
+        axis = _torch_dim("cumsum", axis, None, dim)
+    if axis is None:
+        return CumSum.apply(reshape(x, -1), axis=0)
+    return CumSum.apply(x, axis=axis)
+
+
+def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """The p-norm (sum_i |x_i|^p)^(1/p) over ``dim`` (None: all elements), as
+    ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (max |x_i|).
+    Built from abs, sum, pow (and sqrt for p=2), so differentiable through them."""
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or isinstance(p, bool) or not p > 0:
+        raise ValueError(f"norm: expected p to be a positive number, 'fro' or inf, got {p!r}")
+    if p == 2:
+        return sqrt(sum(x * x, _axis(dim), keepdim))
+    if p == float("inf"):
+        return max(abs(x), _axis(dim), keepdim)
+    if p == 1:
+        return sum(abs(x), _axis(dim), keepdim)
+    return sum(abs(x) ** p, _axis(dim), keepdim) ** (1.0 / p)
+
+
+def softmax(x: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """y_i = exp(x_i - m) / sum_j exp(x_j - m) along ``axis`` (m = max, so it never
-    overflows); dL/dx = y * (g - sum(g * y)). Same shape as x."""
+    overflows); dL/dx = y * (g - sum(g * y)). Same shape as x. ``dim``: PyTorch's
+    name for ``axis``."""
+    if dim is not None:
+        axis = _torch_dim("softmax", axis, -1, dim)
     return Softmax.apply(x, axis=axis)
 
 
-def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
+def log_softmax(x: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """y_i = x_i - m - log sum_j exp(x_j - m) along ``axis`` (m = max: finite for
-    inputs of +-1000); dL/dx = g - softmax(x) sum(g). Same shape as x."""
+    inputs of +-1000); dL/dx = g - softmax(x) sum(g). Same shape as x. ``dim``:
+    PyTorch's name for ``axis``."""
+    if dim is not None:
+        axis = _torch_dim("log_softmax", axis, -1, dim)
     return LogSoftmax.apply(x, axis=axis)
 
 
@@ -157,14 +402,28 @@ def reshape(x: TensorLike, *shape: int | Sequence[int]) -> Tensor:
 
 
 def transpose(x: TensorLike, *axes: int | Sequence[int]) -> Tensor:
-    """Permute axes like ``np.transpose``: no axes reverses them."""
+    """Exactly two ints ``d0, d1`` swap those two axes (PyTorch's ``transpose``, also
+    on a 2-D tensor); otherwise axes are permuted like ``np.transpose``: none
+    reverses them, a full permutation (a tuple, or three or more ints) reorders them."""
+    if len(axes) == 2 and isinstance(axes[0], (int, np.integer)) \
+            and isinstance(axes[1], (int, np.integer)):
+        x = x if isinstance(x, Tensor) else as_tensor(x)
+        return swapaxes(x, int(axes[0]), int(axes[1]))
     axes = _shape_args(axes)
     return Transpose.apply(x, axes=axes or None)
 
 
 def swapaxes(x: Tensor, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes (a :func:`transpose`)."""
-    axes = list(range(x.ndim))
+    ndim = x.ndim
+    bound = ndim or 1               # a 0-D tensor accepts dims 0 and -1, as PyTorch
+    for a in (axis1, axis2):
+        if not -bound <= a < bound:
+            raise IndexError(f"transpose: dimension {a} out of range for a {ndim}-D tensor "
+                             f"(shape {x.shape})")
+    if ndim == 0:
+        return x
+    axes = list(range(ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return Transpose.apply(x, axes=tuple(axes))
 
@@ -178,8 +437,11 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape[:s] + (-1,) + shape[e + 1:])
 
 
-def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
-    """Remove size-1 axes (all of them, or the given ones)."""
+def squeeze(x: Tensor, axis: int | Sequence[int] | None = None, *,
+            dim: int | Sequence[int] | None = None) -> Tensor:
+    """Remove size-1 axes (all of them, or the given ones; ``dim``: PyTorch's name)."""
+    if dim is not None:
+        axis = _torch_dim("squeeze", axis, None, dim)
     shape = x.shape
     if axis is None:
         new = tuple(n for n in shape if n != 1)
@@ -193,8 +455,12 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     return reshape(x, new)
 
 
-def unsqueeze(x: Tensor, axis: int) -> Tensor:
-    """Insert a size-1 axis at ``axis``."""
+def unsqueeze(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (``dim``: PyTorch's name; one is required)."""
+    if dim is not None:
+        axis = _torch_dim("unsqueeze", axis, None, dim)
+    if axis is None:
+        raise TypeError("unsqueeze: expected the position of the new axis (axis= or dim=)")
     return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
 
 
@@ -206,16 +472,41 @@ def expand(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
     return Expand.apply(x, shape=shape)
 
 
-def concatenate(tensors: Sequence[TensorLike], axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[TensorLike], axis: int = 0, *,
+                dim: int | None = None) -> Tensor:
     """Join tensors along an existing ``axis`` (shapes equal elsewhere), like
-    ``np.concatenate``; the gradient is split back at the same boundaries."""
+    ``np.concatenate``; the gradient is split back at the same boundaries.
+    ``dim``: PyTorch's name for ``axis``."""
+    if dim is not None:
+        axis = _torch_dim("concatenate", axis, 0, dim)
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors: Sequence[TensorLike], axis: int = 0) -> Tensor:
+def cat(tensors: Sequence[TensorLike], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """PyTorch's name for :func:`concatenate`: join along an existing ``dim``."""
+    if axis is not None:
+        dim = _torch_dim("cat", dim, 0, axis)
+    return Concatenate.apply(*tensors, axis=dim)
+
+
+def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join equally shaped tensors along a new ``axis``, like ``np.stack``; each
-    gets its slice of the gradient back."""
+    gets its slice of the gradient back. ``dim``: PyTorch's name for ``axis``."""
+    if dim is not None:
+        axis = _torch_dim("stack", axis, 0, dim)
     return Stack.apply(*tensors, axis=axis)
+
+
+def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tensor:
+    """``torch.einsum`` / ``np.einsum``: e.g. ``einsum('bij,bjk->bik', a, b)`` (operands
+    also as one list). Each operand's letters name its axes; letters missing from the
+    output are summed. Differentiable for every operand; repeated letters within one
+    operand and ``...`` raise ValueError (see minigrad/ops/einsum.py)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: expected the equation first, got {type(equation).__name__}")
+    return Einsum.apply(*operands, equation=equation)
 
 
 def getitem(x: TensorLike, index: Index) -> Tensor:
@@ -270,12 +561,23 @@ def _install() -> None:
                    std=std, max=max, min=min, softmax=softmax, log_softmax=log_softmax,
                    reshape=reshape, transpose=transpose, swapaxes=swapaxes,
                    flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
-                   astype=astype)
+                   astype=astype, argmax=argmax, argmin=argmin, logsumexp=logsumexp,
+                   prod=prod, cumsum=cumsum, norm=norm)
+    methods.update((f.__name__, f) for f in (sin, cos, tan, asin, acos, atan, sinh, cosh, exp2, expm1, log2, log10, log1p, rsqrt, square, erf, sign, floor, ceil, round, trunc))
+    methods.update(spellings.METHODS)
+    methods.update((f.__name__, f) for f in (selection.tril, selection.triu, selection.gather,
+                                             selection.masked_fill, selection.sort,
+                                             selection.topk, selection.multinomial))
+    for name, uf in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+                     ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:
+        methods[name] = getattr(T, f"__{name}__")
     for name, f in methods.items():
         setattr(T, name, f)
     T.pow = pow
     T.T = property(lambda self: transpose(self), doc="The transpose: axes reversed.")
     T.__abs__ = abs
 
+
+from . import selection, spellings  # noqa: E402  (built from the functions above)
 
 _install()

@@ -180,3 +180,62 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         y, axis = ctx.saved
         return g - np.exp(y) * np.sum(g, axis=axis, keepdims=True)
+
+
+class LogSumExp(Function):
+    """log sum exp(x) over ``axis``, computed as m + log sum exp(x - m) (m = max, so it
+    neither overflows nor, for an all -inf slice, gives nan); d/dx = exp(x - y)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        m = np.max(x, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):          # an all -inf slice: -inf, as torch
+            y = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+        ctx.saved = (x, y, axis, keepdims)
+        return y if keepdims else np.squeeze(y, axis=_norm_axes(axis, x.ndim))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, axis, keepdims = ctx.saved
+        return _expand(g, x.shape, axis, keepdims) * np.exp(x - y)
+
+
+class CumSum(Function):
+    """Running sums along ``axis`` (``np.cumsum``); the gradient is the running sum of
+    g taken from the other end."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.saved = axis
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        axis = ctx.saved
+        return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+class Prod(Function):
+    """Product over ``axis``; d/dx_i = the product of the other elements, formed from
+    prefix and suffix products (exact with zeros in x, no division)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.saved = (x, axis, keepdims)
+        return np.prod(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, axis, keepdims = ctx.saved
+        axes = _norm_axes(axis, x.ndim)
+        rest = [a for a in range(x.ndim) if a not in axes]
+        moved = np.transpose(x, rest + list(axes))
+        flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], ones], axis=-1),
+                                           -1), axis=-1), -1)
+        others = (before * after).reshape(moved.shape)
+        return _expand(g, x.shape, axis, keepdims) * np.transpose(
+            others, np.argsort(rest + list(axes)))
