@@ -285,9 +285,12 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._current()
 
 
-def _per_group(who: str, name: str, value: float | Sequence[float],
-               optimizer: Optimizer) -> list[float]:
-    """One value per parameter group: a list/tuple of that length, or one number."""
+def _per_group(who: str, name: str, value: Any, optimizer: Optimizer,
+               check: Callable[[str, str, Any], None] | None = None) -> list[Any]:
+    """One value per parameter group: a list/tuple of that length, or one value.
+
+    Each value is checked with ``check(who, name, value)`` (default: a number >= 0).
+    """
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
@@ -297,8 +300,14 @@ def _per_group(who: str, name: str, value: float | Sequence[float],
     else:
         values = [value] * n
     for v in values:
-        _check_number(who, name, v)
+        (check or _check_number)(who, name, v)
     return values
+
+
+def _check_callable(who: str, name: str, f: Any) -> None:
+    if not callable(f):
+        raise TypeError(f"{who}: {name} must be callable (epoch -> factor), "
+                        f"got {type(f).__name__}")
 
 
 class LambdaLR(LRScheduler):
@@ -321,18 +330,7 @@ class LambdaLR(LRScheduler):
                  lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
         self._attach(optimizer)
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n:
-                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per parameter "
-                                 f"group), got {len(lr_lambda)}")
-            lambdas = list(lr_lambda)
-        else:
-            lambdas = [lr_lambda] * n
-        for f in lambdas:
-            if not callable(f):
-                raise TypeError(f"LambdaLR: lr_lambda must be callable (epoch -> factor), "
-                                f"got {type(f).__name__}")
+        lambdas = _per_group("LambdaLR", "lr_lambda", lr_lambda, optimizer, _check_callable)
         self.lr_lambdas: list[Callable[[int], float]] = lambdas
         super().__init__(optimizer, last_epoch)
 

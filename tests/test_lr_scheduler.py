@@ -233,7 +233,7 @@ def test_lambda_lr_one_function_per_group():
     sched = LambdaLR(opt, [lambda t: 0.5 ** t, lambda t: t + 1])
     got = trajectory(sched, 3)
     np.testing.assert_allclose(got, [[1, 2], [.5, 4], [.25, 6], [.125, 8]], rtol=1e-15)
-    with pytest.raises(ValueError, match="expected 2 lr_lambdas.*got 1"):
+    with pytest.raises(ValueError, match="expected 2 values for lr_lambda.*got 1"):
         LambdaLR(make_optimizer([1.0, 2.0]), [lambda t: 1.0])
     with pytest.raises(TypeError, match="callable"):
         LambdaLR(make_optimizer([1.0]), 0.5)
