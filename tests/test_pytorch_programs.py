@@ -34,8 +34,8 @@ IMPORTS = {
 }
 
 
-def run_program(name: str) -> list[float]:
-    """Execute ``pytorch_programs/<name>.py.txt`` with its imports rewritten; its ``losses``."""
+def run_program(name: str) -> dict:
+    """Execute ``pytorch_programs/<name>.py.txt`` with its imports rewritten; its namespace."""
     lines = (PROGRAMS / f"{name}.py.txt").read_text().splitlines()
     imports = [ln for ln in lines if ln.startswith(("import torch", "from torch"))]
     unknown = [ln for ln in imports if ln not in IMPORTS]
@@ -43,7 +43,7 @@ def run_program(name: str) -> list[float]:
     source = "\n".join(IMPORTS.get(ln, ln) for ln in lines)
     namespace: dict = {"__name__": f"pytorch_program_{name}"}
     exec(compile(source, f"{name}.py.txt", "exec"), namespace)
-    return [float(v) for v in namespace["losses"]]
+    return namespace
 
 
 # ------------------------------------------------------------- word-level LM
@@ -67,7 +67,7 @@ class WordLM(nn.Module):
         return MF.log_softmax(logits.reshape(-1, logits.shape[-1]), axis=1), state
 
 
-def word_lm_reference() -> list[float]:
+def word_lm_reference() -> dict:
     """word_lm.py.txt in minigrad's spelling."""
     mg.manual_seed(0)
     mg.set_default_dtype(np.float64)
@@ -100,11 +100,65 @@ def word_lm_reference() -> list[float]:
             total += loss.item()
             n += 1
         losses.append(total / n)
-    return losses
+    return {"losses": losses}
+
+
+# -------------------------------------------------------------- CNN classifier
+class SmallCNN(nn.Module):
+    """(N, 1, 8, 8) -> conv 3x3 (4) -> conv 3x3 (8) -> 2x2 max-pool -> dropout -> 32 -> 16 -> 2 log-probs."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, 1)
+        self.conv2 = nn.Conv2d(4, 8, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.fc1 = nn.Linear(32, 16)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        x = MF.max_pool2d(MF.relu(self.conv2(MF.relu(self.conv1(x)))), 2)
+        x = self.dropout1(x)
+        x = MF.relu(self.fc1(x.reshape(x.shape[0], -1)))
+        return MF.log_softmax(self.fc2(x), axis=1)
+
+
+def cnn_classifier_reference() -> dict:
+    """cnn_classifier.py.txt in minigrad's spelling."""
+    mg.manual_seed(0)
+    mg.set_default_dtype(np.float64)
+    n = 64
+    labels = (mg.rand(n).data < 0.5).astype(np.int64)
+    noise = 0.3 * mg.randn(n, 1, 8, 8).data
+    where = (mg.rand(n).data * 8).astype(np.int64)[:, None, None, None]
+    grid = np.arange(8)
+    bars = np.where(labels[:, None, None, None] == 0,
+                    grid[None, None, :, None] == where, grid[None, None, None, :] == where)
+    images = noise + bars
+    loader = MGLoader(MGDataset(mg.tensor(images), mg.tensor(labels)), batch_size=16, shuffle=True)
+    model = SmallCNN()
+    opt = optim.Adadelta(model.parameters(), lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.7)
+    losses, correct = [], []
+    for _ in range(15):
+        model.train()
+        total = 0.0
+        for x, y in loader:
+            opt.zero_grad()
+            loss = MF.nll_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            total += loss.item() * x.shape[0]
+        sched.step()
+        losses.append(total / n)
+        model.eval()
+        with mg.no_grad():
+            correct.append(int((model(mg.tensor(images)).data.argmax(axis=1) == labels).sum()))
+    return {"losses": losses, "correct": correct}
 
 
 REFERENCES = {
     "word_lm": word_lm_reference,
+    "cnn_classifier": cnn_classifier_reference,
 }
 
 
@@ -119,9 +173,12 @@ def _restore_default_dtype():
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_program_trains_and_matches_minigrad_spelling(name):
     got = run_program(name)
-    assert len(got) >= 2 and got[-1] < got[0], f"{name}: loss did not fall: {got}"
+    losses = [float(v) for v in got["losses"]]
+    assert len(losses) >= 2 and losses[-1] < losses[0], f"{name}: loss did not fall: {losses}"
     want = REFERENCES[name]()
-    np.testing.assert_allclose(got, want, rtol=1e-9, err_msg=f"{name}: PyTorch spelling differs")
+    for key, values in want.items():
+        np.testing.assert_allclose([float(v) for v in got[key]], values, rtol=1e-9,
+                                   err_msg=f"{name}: {key!r} of the PyTorch spelling differs")
 
 
 def test_every_program_has_a_reference():
