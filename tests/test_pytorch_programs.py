@@ -156,7 +156,62 @@ def cnn_classifier_reference() -> dict:
     return {"losses": losses, "correct": correct}
 
 
+# ------------------------------------------------------ LSTMCell sine with LBFGS
+class SineModel(nn.Module):
+    """(N, L) values -> two stacked LSTMCells (width H) -> Linear -> (N, L + future) next values."""
+
+    def __init__(self, hidden=10):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm1 = nn.LSTMCell(1, hidden)
+        self.lstm2 = nn.LSTMCell(hidden, hidden)
+        self.linear = nn.Linear(hidden, 1)
+
+    def forward(self, values, future=0):
+        n = values.shape[0]
+        s1 = (mg.zeros((n, self.hidden)), mg.zeros((n, self.hidden)))
+        s2 = (mg.zeros((n, self.hidden)), mg.zeros((n, self.hidden)))
+        outs = []
+        inp = None
+        for t in range(values.shape[1] + future):
+            inp = values[:, t:t + 1] if t < values.shape[1] else inp
+            s1 = self.lstm1(inp, s1)
+            s2 = self.lstm2(s1[0], s2)
+            inp = self.linear(s2[0])
+            outs.append(inp)
+        return mg.concatenate(outs, axis=1)
+
+
+def lstmcell_sine_reference() -> dict:
+    """lstmcell_sine.py.txt in minigrad's spelling."""
+    np.random.seed(2)
+    mg.manual_seed(0)
+    mg.set_default_dtype(np.float64)
+    T, L, N = 20, 30, 8
+    x = np.arange(L)[None, :] + np.random.randint(-4 * T, 4 * T, N)[:, None]
+    data = np.sin(x / T)
+    train_x, train_y = mg.tensor(data[2:, :-1]), mg.tensor(data[2:, 1:])
+    test_x, test_y = mg.tensor(data[:2, :-1]), data[:2, 1:]
+    model = SineModel()
+    opt = optim.LBFGS(model.parameters(), lr=0.8, max_iter=8)
+
+    def closure():
+        opt.zero_grad()
+        loss = MF.mse_loss(model(train_x), train_y)
+        loss.backward()
+        return loss
+
+    losses, test_losses = [], []
+    for _ in range(4):
+        losses.append(opt.step(closure).item())
+        with mg.no_grad():
+            pred = model(test_x, future=5).data[:, :-5]
+        test_losses.append(float(np.mean((pred - test_y) ** 2)))
+    return {"losses": losses, "test_losses": test_losses}
+
+
 REFERENCES = {
+    "lstmcell_sine": lstmcell_sine_reference,
     "word_lm": word_lm_reference,
     "cnn_classifier": cnn_classifier_reference,
 }
