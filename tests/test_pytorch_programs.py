@@ -67,40 +67,64 @@ class WordLM(nn.Module):
         return MF.log_softmax(logits.reshape(-1, logits.shape[-1]), axis=1), state
 
 
+def _columns(tokens: np.ndarray, batch: int) -> mg.Tensor:
+    """A 1-D token stream cut into ``batch`` columns: (len // batch, batch) int64."""
+    tokens = tokens[: len(tokens) // batch * batch]
+    return mg.tensor(tokens.reshape(batch, -1).T.copy())
+
+
+def _lm_mean_loss(model, columns, bptt, width, layers) -> float:
+    """Eval-mode NLL per target over every BPTT chunk of ``columns``, state carried across."""
+    model.eval()
+    zeros = np.zeros((layers, columns.shape[1], width))
+    state, total = (mg.tensor(zeros), mg.tensor(zeros)), 0.0
+    with mg.no_grad():
+        for i in range(0, columns.shape[0] - 1, bptt):
+            T = min(bptt, columns.shape[0] - 1 - i)
+            logp, state = model(columns[i:i + T], state)
+            total += T * MF.nll_loss(logp, columns[i + 1:i + 1 + T].reshape(-1)).item()
+    return total / (columns.shape[0] - 1)
+
+
 def word_lm_reference() -> dict:
     """word_lm.py.txt in minigrad's spelling."""
     mg.manual_seed(0)
     mg.set_default_dtype(np.float64)
     vocab, width, layers, bptt, batch = 12, 8, 2, 5, 4
-    noise = (mg.rand(400).data * vocab).astype(np.int64)
-    flip = mg.rand(400).data
+    noise = (mg.rand(500).data * vocab).astype(np.int64)
+    flip = mg.rand(500).data
     stream = [0]
-    for k in range(399):
+    for k in range(499):
         stream.append(int(noise[k]) if flip[k] < 0.1 else (3 * stream[-1] + 1) % vocab)
-    arr = np.asarray(stream, dtype=np.int64)
-    arr = arr[: len(arr) // batch * batch].reshape(batch, -1).T.copy()
+    tokens = np.asarray(stream, dtype=np.int64)
+    train, val = _columns(tokens[:400], batch), _columns(tokens[400:], 2)
     model = WordLM(vocab, width, layers, 0.2)
     opt = optim.Adam(model.parameters(), lr=0.02)
-    losses = []
+    losses, val_losses, best = [], [], None
     for _ in range(3):
         model.train()
         zeros = np.zeros((layers, batch, width))
         state = (mg.tensor(zeros), mg.tensor(zeros))
         total, n = 0.0, 0
-        for i in range(0, arr.shape[0] - 1, bptt):
-            T = min(bptt, arr.shape[0] - 1 - i)
-            x, y = mg.tensor(arr[i:i + T]), mg.tensor(arr[i + 1:i + 1 + T].reshape(-1))
+        for i in range(0, train.shape[0] - 1, bptt):
+            T = min(bptt, train.shape[0] - 1 - i)
             state = detach_state(state)
             opt.zero_grad()
-            logp, state = model(x, state)
-            loss = MF.nll_loss(logp, y)
+            logp, state = model(train[i:i + T], state)
+            loss = MF.nll_loss(logp, train[i + 1:i + 1 + T].reshape(-1))
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 0.25)
             opt.step()
             total += loss.item()
             n += 1
         losses.append(total / n)
-    return {"losses": losses}
+        val_losses.append(_lm_mean_loss(model, val, bptt, width, layers))
+        if best is None or val_losses[-1] < min(val_losses[:-1]):
+            best = {k: v.copy() for k, v in model.state_dict().items()}
+    model = WordLM(vocab, width, layers, 0.2)
+    model.load_state_dict(best)
+    return {"losses": losses, "val_losses": val_losses,
+            "best_reloaded": [_lm_mean_loss(model, val, bptt, width, layers)]}
 
 
 # -------------------------------------------------------------- CNN classifier
@@ -232,7 +256,7 @@ def test_program_trains_and_matches_minigrad_spelling(name):
     assert len(losses) >= 2 and losses[-1] < losses[0], f"{name}: loss did not fall: {losses}"
     want = REFERENCES[name]()
     for key, values in want.items():
-        np.testing.assert_allclose([float(v) for v in got[key]], values, rtol=1e-9,
+        np.testing.assert_allclose(np.ravel(got[key]).astype(float), values, rtol=1e-9,
                                    err_msg=f"{name}: {key!r} of the PyTorch spelling differs")
 
 
