@@ -150,7 +150,7 @@ def cnn_classifier_reference() -> dict:
     """cnn_classifier.py.txt in minigrad's spelling."""
     mg.manual_seed(0)
     mg.set_default_dtype(np.float64)
-    n = 64
+    n = 192
     labels = (mg.rand(n).data < 0.5).astype(np.int64)
     noise = 0.3 * mg.randn(n, 1, 8, 8).data
     where = (mg.rand(n).data * 8).astype(np.int64)[:, None, None, None]
@@ -158,26 +158,35 @@ def cnn_classifier_reference() -> dict:
     bars = np.where(labels[:, None, None, None] == 0,
                     grid[None, None, :, None] == where, grid[None, None, None, :] == where)
     images = noise + bars
-    loader = MGLoader(MGDataset(mg.tensor(images), mg.tensor(labels)), batch_size=16, shuffle=True)
+    train = MGLoader(MGDataset(mg.tensor(images[:128]), mg.tensor(labels[:128])),
+                     batch_size=16, shuffle=True)
+    test = MGLoader(MGDataset(mg.tensor(images[128:]), mg.tensor(labels[128:])), batch_size=32)
     model = SmallCNN()
     opt = optim.Adadelta(model.parameters(), lr=1.0)
-    sched = optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.7)
-    losses, correct = [], []
-    for _ in range(15):
+    sched = optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.7)
+    out: dict = {"losses": [], "test_losses": [], "correct": [], "lrs": []}
+    for _ in range(10):
         model.train()
         total = 0.0
-        for x, y in loader:
+        for x, y in train:
             opt.zero_grad()
             loss = MF.nll_loss(model(x), y)
             loss.backward()
             opt.step()
             total += loss.item() * x.shape[0]
+        out["lrs"].append(opt.param_groups[0]["lr"])
         sched.step()
-        losses.append(total / n)
+        out["losses"].append(total / 128)
         model.eval()
+        test_total, right = 0.0, 0
         with mg.no_grad():
-            correct.append(int((model(mg.tensor(images)).data.argmax(axis=1) == labels).sum()))
-    return {"losses": losses, "correct": correct}
+            for x, y in test:
+                logp = model(x)
+                test_total += MF.nll_loss(logp, y, reduction="sum").item()
+                right += int((logp.data.argmax(axis=1) == y.data).sum())
+        out["test_losses"].append(test_total / 64)
+        out["correct"].append(right)
+    return out
 
 
 # ------------------------------------------------------ LSTMCell sine with LBFGS
