@@ -2,11 +2,16 @@
 
 Each ``*.py.txt`` file is an ordinary PyTorch program (``import torch`` ...). The test
 rewrites its import lines by the table ``IMPORTS`` (and nothing else), executes it in a
-fresh namespace and checks that (a) the losses it records in ``losses`` fall and (b) they
-equal, to float64 rounding, those of the same program written here in minigrad's own
-spelling (NumPy names, ``axis=``, ``shape``, ``nn.utils.detach_state``...) from the same
-seeds. A PyTorch spelling that silently behaves differently from minigrad's own shows as
-a mismatch in (b).
+fresh namespace and checks that (a) the losses it records in ``losses`` fall and (b)
+every list the reference returns (``losses``, and e.g. ``val_losses``, ``lrs``,
+``correct``) equals, to float64 rounding (rtol 1e-9), the program's list of that name,
+the reference being the same program written here in minigrad's own spelling (NumPy
+names, ``axis=``, ``shape``, ``nn.utils.detach_state``, ``mg.concatenate``...) from the
+same seeds. A PyTorch spelling that silently behaves differently from minigrad's own
+shows as a mismatch in (b).
+
+Issue 10's fourth program, a manual-SGD loop (``w -= lr * w.grad`` under ``no_grad``),
+is not here yet: it needs in-place operators, which minigrad does not have.
 """
 from pathlib import Path
 
