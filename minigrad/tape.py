@@ -91,6 +91,7 @@ def gradient_sum(grad: Array, axis: int | tuple[int, ...], keepdims: bool = Fals
     off (PyTorch's: 1e-7..3e-7); accumulated in float64 it is correctly rounded.
     """
     acc = np.float64 if grad.dtype.itemsize < 8 and grad.dtype.kind == "f" else None
+    # two calls, not keepdims=keepdims: NumPy's stubs type the result by a literal keepdims
     s = (np.add.reduce(grad, axis=axis, dtype=acc, keepdims=True) if keepdims
          else np.add.reduce(grad, axis=axis, dtype=acc))
     return s if acc is None else s.astype(grad.dtype)

@@ -533,6 +533,9 @@ def _compare(ufunc: np.ufunc) -> Callable[[TensorLike, TensorLike], Tensor]:
         a = a.data if isinstance(a, Tensor) else a
         b = b.data if isinstance(b, Tensor) else b
         return Tensor._wrap(ufunc(a, b))
+    compare.__name__ = compare.__qualname__ = ufunc.__name__
+    compare.__doc__ = (f"Elementwise ``np.{ufunc.__name__}`` of two tensors (or a tensor and "
+                       f"an array or number), broadcast: a boolean tensor with no history.")
     return compare
 
 
