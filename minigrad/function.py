@@ -27,7 +27,6 @@ broadcast inputs are summed back to the input's shape by the tape, not the op.
 """
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -35,9 +34,9 @@ import numpy as np
 from .hooks import cut_hooks, op_hooks, record_hooks
 from .tape import grad_enabled
 from .tensor import Tensor
+from .versions import next_seq as _next_seq  # one clock for nodes and in-place stamps
 
 _NUMERIC_KINDS = "biuf"
-_next_seq = itertools.count().__next__     # creation order = a topological order
 
 
 class Context:
@@ -50,9 +49,13 @@ class Context:
     None per positional input) and ``seq`` are set when the node is recorded.
     ``seq`` numbers nodes in creation order: a node's parents were always made
     before it, so decreasing ``seq`` is a valid order for the reverse pass.
+    A node made by a recorded in-place op also has ``replaced``: the tensor as it
+    was before (nodes recorded earlier differentiate through that one; it
+    survives ``release``, like the graph's shape).
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "seq", "__dict__", "__weakref__")
+    __slots__ = ("fn", "parents", "needs_input_grad", "seq", "replaced", "__dict__",
+                 "__weakref__")
     fn: type[Function]
     parents: tuple[Tensor | None, ...]
     needs_input_grad: tuple[bool, ...]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, overload
 import numpy as np
 
 from .hooks import backward_observers
+from .versions import changed_since, last_change, owner, version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -184,6 +185,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
         fn: Context = t.grad_fn  # type: ignore[assignment]  # on the heap: not a leaf
         if fn.freed:
             raise _freed_error(fn)
+        seq = fn.seq
+        if seq < last_change[0]:       # something was changed in place after fn was made
+            _check_saved(fn, t)
         in_grads = fn.fn.backward(fn, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
@@ -196,7 +200,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
             for o in tuple(obs):
                 o(fn, g, in_grads)
         for p, pg in zip(parents, in_grads):
-            if pg is None or p is None or not p._rg:
+            if pg is None or p is None:
+                continue
+            if p.grad_fn is not None and p.grad_fn.seq > seq:
+                p = _as_of(p, seq)    # p was changed in place (recorded) after fn used it
+            if not p._rg:
                 continue
             pd = p.data
             if type(pg) is not np.ndarray:
@@ -233,6 +241,36 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
         return [np.zeros_like(t.data) if (got := wanted[id(t)]) is None else got
                 for t in inputs]
     return None
+
+
+def _as_of(p: Tensor, seq: int) -> Tensor:
+    """The tensor ``p`` was when node ``seq`` used it, before later recorded in-place
+    ops gave ``p`` a newer ``grad_fn`` (each such node keeps the version it replaced)."""
+    while p.grad_fn is not None and p.grad_fn.seq > seq:
+        prev = getattr(p.grad_fn, "replaced", None)
+        if prev is None:
+            break
+        p = prev
+    return p
+
+
+def _check_saved(fn: Context, out: Tensor) -> None:
+    """Raise if memory that ``fn`` saved for backward, belonging to its output or
+    to one of its inputs, was changed in place after ``fn`` was recorded."""
+    saved = {id(owner(a)) for a in fn.saved if isinstance(a, np.ndarray)}
+    if not saved:
+        return
+    roles = [("output 0", out)] + [(f"input {i}", p) for i, p in enumerate(fn.parents)]
+    for role, x in roles:
+        if x is None or id(owner(x.data)) not in saved or not changed_since(x.data, fn.seq):
+            continue
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by "
+            f"an inplace operation: [{x.data.dtype} {list(x.data.shape)}], which is "
+            f"{role} of {fn.name}, is at version {version(x.data)}, changed after "
+            f"{fn.name} saved it for backward. Hint: make the change out of place "
+            f"(y = y + 1, not y += 1), or clone() the tensor before changing it; "
+            f"call optimizer.step() after backward(), not between forward and backward.")
 
 
 def _run_hooks(t: Tensor, g: Array) -> Array:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from minigrad.random import get_rng
+from minigrad.versions import bump
 
 if TYPE_CHECKING:
     from typing import Literal, TypeVar
@@ -68,6 +69,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _fill(tensor: _T, values: ArrayLike) -> _T:
     tensor.data[...] = values
+    bump(tensor.data)
     return tensor
 
 

@@ -21,6 +21,7 @@ from minigrad.device import device as mg_device
 from minigrad.device import is_device
 from minigrad.hooks import RemovableHandle
 from minigrad.tensor import Tensor
+from minigrad.versions import bump
 
 from .parameter import Parameter
 
@@ -504,6 +505,7 @@ class Module:
                                  + "; ".join(problems))
         for cur, arr in plan:
             np.copyto(cur, arr, casting="unsafe")
+            bump(cur)
         return missing, unexpected
 
     # ----------------------------------------------------------------- repr

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, SupportsFloat, cast
 import numpy as np
 
 from minigrad.tape import enable_grad
+from minigrad.versions import bump
 
 from .line_search import strong_wolfe
 from .optimizer import Optimizer, check_lr, check_nonnegative
@@ -128,6 +129,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.data.size
             p.data += t * d[offset:offset + n].reshape(p.data.shape)
+            bump(p.data)
             offset += n
 
     def _clone_param(self) -> list[Array]:
@@ -136,6 +138,7 @@ class LBFGS(Optimizer):
     def _set_param(self, xs: list[Array]) -> None:
         for p, x in zip(self._params, xs):
             p.data[...] = x
+            bump(p.data)
 
     def _evaluate(self, closure: Callable[[], _Loss]) -> float:
         with enable_grad():

@@ -28,6 +28,7 @@ import numpy as np
 
 from minigrad.tape import enable_grad
 from minigrad.tensor import Tensor
+from minigrad.versions import bump
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -189,6 +190,7 @@ class Optimizer:
                 if s is None:
                     s = state[p] = {}
                 update(p.data, grad, s, group)
+                bump(p.data)          # a node that saved p now refuses to backward
         return loss
 
     def update(self, param: Array, grad: Array, state: dict[str, Any],

@@ -152,6 +152,8 @@ CASES = [
     # --- selection and masking
     Case("tril", lambda x, axes: x.tril(-1) if x.ndim >= 2 else x, permutations()),
     Case("triu", lambda x, axes: mg.triu(x, 1) if x.ndim >= 2 else x, permutations()),
+    # x[index] = v on a tensor in the graph (SetItem): v is a function of x too
+    Case("setitem", lambda x, index: _setitem(x, index), indexed()),
     Case("masked_fill", lambda x: x.masked_fill(x.data > 0.5, 2.0), elementwise(1, avoid=(0.5,))),
     Case("gather", lambda x, axis: x.gather(axis, np.zeros(x.shape, np.int64)),
          reduction(int_axis=True)),
@@ -284,6 +286,12 @@ def test_tensor_used_twice_accumulates(case, data):
 
 
 # Ops whose gradient tests are not drawn from a table of strategies: name -> where.
+def _setitem(x, index):
+    y = x * 1.5
+    y[index] = x[index].sin() * 2
+    return y
+
+
 TESTED_ELSEWHERE = {
     "Recurrent": "test_recurrent_layers.py",   # per cell kind, NumPy and Numba paths
 }

@@ -10,8 +10,10 @@ names, ``axis=``, ``shape``, ``nn.utils.detach_state``, ``mg.concatenate``...) f
 same seeds. A PyTorch spelling that silently behaves differently from minigrad's own
 shows as a mismatch in (b).
 
-Issue 10's fourth program, a manual-SGD loop (``w -= lr * w.grad`` under ``no_grad``),
-is not here yet: it needs in-place operators, which minigrad does not have.
+The manual-SGD program (``w -= lr * w.grad`` under ``no_grad``, then momentum buffers
+changed with ``mul_``/``add_``) also checks that the coefficients still require grad
+afterwards: with the augmented operators rebinding names instead of changing tensors,
+they silently stopped doing so.
 """
 from pathlib import Path
 
@@ -248,7 +250,38 @@ def lstmcell_sine_reference() -> dict:
     return {"losses": losses, "test_losses": test_losses}
 
 
+def manual_sgd_reference() -> dict:
+    """The polynomial fit with the updates written on ``.data`` (minigrad's own style)."""
+    mg.manual_seed(0)
+    x = mg.linspace(-np.pi, np.pi, 2000, dtype=np.float64)
+    y = x.sin()
+    params = [mg.randn((), dtype=np.float64, requires_grad=True) for _ in range(4)]
+    losses = []
+
+    def loss_of(a, b, c, d):
+        return (((a + b * x + c * x ** 2 + d * x ** 3) - y) ** 2).sum()
+    for _ in range(300):
+        loss = loss_of(*params)
+        losses.append(loss.item())
+        loss.backward()
+        for p in params:
+            p.data = p.data - 1e-6 * p.grad
+            p.grad = None
+    velocity = [np.zeros(()) for _ in params]
+    for _ in range(100):
+        loss = loss_of(*params)
+        losses.append(loss.item())
+        loss.backward()
+        for i, p in enumerate(params):
+            velocity[i] = 0.9 * velocity[i] + p.grad
+            p.data = p.data - 1e-6 * velocity[i]
+            p.grad = None
+    return {"losses": losses, "coefficients": [p.item() for p in params],
+            "still_requires_grad": [1.0] * 4}
+
+
 REFERENCES = {
+    "manual_sgd": manual_sgd_reference,
     "lstmcell_sine": lstmcell_sine_reference,
     "word_lm": word_lm_reference,
     "cnn_classifier": cnn_classifier_reference,

@@ -584,3 +584,7 @@ def _install() -> None:
 from . import selection, spellings  # noqa: E402  (built from the functions above)
 
 _install()
+
+from . import inplace  # noqa: E402  (built on the ops above)
+
+inplace.install()

@@ -33,3 +33,36 @@ class GetItem(Function):
         else:
             np.add.at(out, index, g)
         return out, None
+
+
+class SetItem(Function):
+    """y = x with ``y[index] = v`` (the recorded form of ``x[index] = v``).
+
+    dL/dx is dL/dy with zeros at ``index`` (those elements were overwritten);
+    dL/dv is dL/dy at ``index``, summed by the tape over the axes ``v`` was
+    broadcast along. An advanced index may name an element twice: the write that
+    NumPy kept (the last) is found by writing position numbers the same way, and
+    only it receives the gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, x, v, index):
+        y = x.copy()
+        y[index] = v
+        kept = None
+        if not _is_basic(index):
+            picked = np.shape(x[index])
+            ids = np.arange(int(np.prod(picked)), dtype=np.int64).reshape(picked)
+            tag = np.full(x.shape, -1, dtype=np.int64)
+            tag[index] = ids
+            kept = tag[index] == ids
+        ctx.index, ctx.kept = index, kept
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        index, kept = ctx.index, ctx.kept
+        gx = g.copy()
+        gx[index] = 0
+        gv = g[index]
+        return gx, gv if kept is None else np.where(kept, gv, 0)
