@@ -63,18 +63,22 @@ def _forget(key: int, ref: weakref.ref[Array]) -> None:
         del _counters[key]
 
 
-def bump(a: Array) -> None:
-    """Record that ``a``'s memory was just changed in place: its version goes up
-    by one and it is stamped with the current time of the node clock."""
-    b = a.base                  # owner(a), inlined: optimizers call this per parameter
-    while isinstance(b, np.ndarray):
-        a, b = b, b.base
-    key = id(a)
-    c = _counters.get(key)
-    if c is None or c.ref() is not a:
-        c = _counters[key] = _Counter(weakref.ref(a, functools.partial(_forget, key)))
-    c.version += 1
-    c.stamp = last_change[0] = next_seq()
+def bump(*arrays: Array) -> None:
+    """Record that the memory of each of ``arrays`` was just changed in place: each
+    version goes up by one, and all are stamped with one new time of the node clock
+    (an optimizer step bumps all its parameters in one call)."""
+    stamp = last_change[0] = next_seq()
+    counters = _counters
+    for a in arrays:
+        b = a.base              # owner(a), inlined: this runs per parameter per step
+        while isinstance(b, np.ndarray):
+            a, b = b, b.base
+        key = id(a)
+        c = counters.get(key)
+        if c is None or c.ref() is not a:
+            c = counters[key] = _Counter(weakref.ref(a, functools.partial(_forget, key)))
+        c.version += 1
+        c.stamp = stamp
 
 
 def _counter(a: Array) -> _Counter | None:

@@ -129,8 +129,8 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.data.size
             p.data += t * d[offset:offset + n].reshape(p.data.shape)
-            bump(p.data)
             offset += n
+        bump(*(p.data for p in self._params))
 
     def _clone_param(self) -> list[Array]:
         return [p.data.copy() for p in self._params]
@@ -138,7 +138,7 @@ class LBFGS(Optimizer):
     def _set_param(self, xs: list[Array]) -> None:
         for p, x in zip(self._params, xs):
             p.data[...] = x
-            bump(p.data)
+        bump(*(p.data for p in self._params))
 
     def _evaluate(self, closure: Callable[[], _Loss]) -> float:
         with enable_grad():

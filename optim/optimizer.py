@@ -181,6 +181,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         state, update = self.state, self.update
+        changed = []
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p.grad
@@ -190,7 +191,8 @@ class Optimizer:
                 if s is None:
                     s = state[p] = {}
                 update(p.data, grad, s, group)
-                bump(p.data)          # a node that saved p now refuses to backward
+                changed.append(p.data)
+        bump(*changed)                # a node that saved a parameter now refuses to backward
         return loss
 
     def update(self, param: Array, grad: Array, state: dict[str, Any],
