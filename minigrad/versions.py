@@ -67,6 +67,8 @@ def bump(*arrays: Array) -> None:
     """Record that the memory of each of ``arrays`` was just changed in place: each
     version goes up by one, and all are stamped with one new time of the node clock
     (an optimizer step bumps all its parameters in one call)."""
+    if not arrays:
+        return
     stamp = last_change[0] = next_seq()
     counters = _counters
     for a in arrays:
