@@ -75,6 +75,7 @@ from .dtypes import float64 as double  # noqa: E402
 from .dtypes import int32 as int  # noqa: E402, A004
 from .dtypes import int64 as long  # noqa: E402
 from .random import manual_seed  # noqa: E402
+from .size import Size  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402
 # (a type checker reads the first branch: the packages as installed)
 if _TYPE_CHECKING or not _siblings_outside():

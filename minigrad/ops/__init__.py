@@ -173,16 +173,18 @@ def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
     return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def var(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: bool = False,
-        *, dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+def var(x: TensorLike, dim: Axis = None, ddof: int | None = None, keepdims: bool = False,
+        *, axis: Axis = None, keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
-    """Variance over ``axis``: y = sum_i (x_i - mean)^2 / (n - ddof), as ``np.var``
-    (``ddof=0`` biased, 1 unbiased); dy/dx_i = 2 (x_i - mean) / (n - ddof).
-    Shapes as :func:`sum`.
+    """Variance over the reduced axes: y = sum_i (x_i - mean)^2 / (n - ddof);
+    dy/dx_i = 2 (x_i - mean) / (n - ddof). Shapes as :func:`sum`.
 
-    PyTorch's spellings: ``correction`` is ``ddof``, ``unbiased`` is ``correction=1``
-    (True) or 0; with none of the three given, ``ddof`` is 0 (NumPy) unless ``dim=``
-    is, then 1 (PyTorch's default for ``x.var(dim=d)``).
+    The dims are given as PyTorch's ``dim`` (by position or keyword: unbiased,
+    ``ddof`` 1, by default, as ``torch.var``) or NumPy's ``axis=`` (``ddof`` 0 by
+    default, as ``np.var``); with neither, ``ddof`` is 0 (NumPy's reading of
+    ``x.var()``). ``correction`` is PyTorch's name for ``ddof`` and ``unbiased``
+    means ``correction=1`` (True) or 0; a second positional argument is ``ddof``
+    (so PyTorch's ``x.var(d, True)`` reads the same).
     """
     if dim is not None or keepdim is not None or correction is not None or unbiased is not None:
         axis, keepdims = _torch_reduce("var", axis, keepdims, dim, keepdim)
@@ -190,12 +192,13 @@ def var(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: boo
     return Var.apply(x, axis=_axis(axis), ddof=ddof or 0, keepdims=keepdims)
 
 
-def std(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: bool = False,
-        *, dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+def std(x: TensorLike, dim: Axis = None, ddof: int | None = None, keepdims: bool = False,
+        *, axis: Axis = None, keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
-    """Standard deviation over ``axis``: y = sqrt(var(x, axis, ddof));
-    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`; ``ddof`` and
-    PyTorch's ``dim``, ``keepdim``, ``correction``, ``unbiased`` as :func:`var`."""
+    """Standard deviation over the reduced axes: y = sqrt(var(x, dim, ddof));
+    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`; ``dim`` (by
+    position: unbiased, as PyTorch) or ``axis=`` (NumPy's ``ddof=0``), ``ddof``,
+    ``keepdim``, ``correction``, ``unbiased`` as :func:`var`."""
     if dim is not None or keepdim is not None or correction is not None or unbiased is not None:
         axis, keepdims = _torch_reduce("std", axis, keepdims, dim, keepdim)
         ddof = _correction("std", ddof, correction, unbiased, dim)
@@ -215,37 +218,40 @@ def _correction(where: str, ddof: int | None, correction: int | None,
     return 0 if dim is None else 1
 
 
-def max(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
-        dim: int | None = None, keepdim: bool | None = None) -> Any:
-    """Maximum over ``axis``; the gradient goes to the maximal elements (shared
-    equally between ties). Shapes as :func:`sum`.
+def max(x: TensorLike, dim: int | Tensor | None = None, keepdim: bool | None = None,  # noqa: A001
+        *, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Maximum over the reduced axes; the gradient goes to the maximal elements
+    (shared equally between ties). Shapes as :func:`sum`.
 
-    With PyTorch's ``dim=d`` (an int) it is PyTorch's: a pair ``(values,
-    indices)`` (also ``.values``, ``.indices``), the gradient going to the
-    element ``indices`` names; ``axis=d`` keeps NumPy's meaning (values only).
-    A tensor in place of ``axis`` is PyTorch's ``max(input, other)``: :func:`maximum`.
+    With one int ``dim`` (by position, ``x.max(1)``, or keyword) it is PyTorch's:
+    a pair ``(values, indices)`` (also ``.values``, ``.indices``), the gradient
+    going to the element ``indices`` names (a tuple ``dim``: TypeError, as
+    PyTorch). NumPy's ``axis=`` (an int, a tuple or None), or no dim, gives the
+    values only, as ``np.max``. A tensor
+    in place of ``dim`` is PyTorch's ``max(input, other)``: :func:`maximum`.
     """
-    if isinstance(axis, Tensor):            # PyTorch's max(input, other): elementwise
-        return maximum(x, axis)
-    if dim is not None:
-        return _extreme_at("max", np.argmax, x, axis, keepdims, dim, keepdim)
-    if keepdim is not None:                 # (dim is None here: axis stays)
-        _, keepdims = _torch_reduce("max", None, keepdims, None, keepdim)
-    return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return _extreme("max", Max, np.argmax, maximum, x, dim, keepdim, axis, keepdims)
 
 
-def min(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
-        dim: int | None = None, keepdim: bool | None = None) -> Any:
-    """Minimum over ``axis``; the gradient goes to the minimal elements (shared
-    equally between ties). Shapes as :func:`sum`; ``dim=d`` gives PyTorch's
-    ``(values, indices)`` pair and a tensor ``other`` :func:`minimum`, as :func:`max`."""
-    if isinstance(axis, Tensor):            # PyTorch's min(input, other): elementwise
-        return minimum(x, axis)
+def min(x: TensorLike, dim: int | Tensor | None = None, keepdim: bool | None = None,  # noqa: A001
+        *, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Minimum over the reduced axes; the gradient goes to the minimal elements
+    (shared equally between ties). Shapes as :func:`sum`; one int ``dim`` gives
+    PyTorch's ``(values, indices)`` pair, ``axis=`` NumPy's values, a tensor
+    ``other`` :func:`minimum`, as :func:`max`."""
+    return _extreme("min", Min, np.argmin, minimum, x, dim, keepdim, axis, keepdims)
+
+
+def _extreme(where: str, op: type[Function], arg: Callable[..., Any],
+             elementwise: Callable[[TensorLike, TensorLike], Tensor], x: TensorLike,
+             dim: Any, keepdim: bool | None, axis: Axis, keepdims: bool) -> Any:
+    if isinstance(dim, Tensor):             # PyTorch's max(input, other): elementwise
+        return elementwise(x, dim)
     if dim is not None:
-        return _extreme_at("min", np.argmin, x, axis, keepdims, dim, keepdim)
-    if keepdim is not None:                 # (dim is None here: axis stays)
-        _, keepdims = _torch_reduce("min", None, keepdims, None, keepdim)
-    return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
+        return _extreme_at(where, arg, x, axis, keepdims, dim, keepdim)
+    if keepdim is not None:
+        axis, keepdims = _torch_reduce(where, axis, keepdims, None, keepdim)
+    return op.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
 class MaxMin(NamedTuple):
@@ -259,7 +265,8 @@ def _extreme_at(where: str, arg: Callable[..., Any], x: TensorLike, axis: Axis,
                 keepdims: bool, dim: int, keepdim: bool | None) -> MaxMin:
     axis, keepdims = _torch_reduce(where, axis, keepdims, dim, keepdim)
     if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{where}(dim=...): expected one int dim, got {axis!r}")
+        raise TypeError(f"{where}(dim=...): expected one int dim, got {axis!r} (axis= "
+                        f"reduces over several, as NumPy)")
     x = x if isinstance(x, Tensor) else as_tensor(x)
     idx = arg(x.data, axis=axis, keepdims=True)
     values = take_along_dim(x, idx, int(axis))
@@ -360,7 +367,7 @@ def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> 
     if p == 2:
         return sqrt(sum(x * x, _axis(dim), keepdim))
     if p == float("inf"):
-        return max(abs(x), _axis(dim), keepdim)
+        return max(abs(x), axis=_axis(dim), keepdims=keepdim)
     if p == 1:
         return sum(abs(x), _axis(dim), keepdim)
     return sum(abs(x) ** p, _axis(dim), keepdim) ** (1.0 / p)
