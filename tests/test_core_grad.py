@@ -209,6 +209,28 @@ CASES = [
     Case("einsum-three", lambda x, w, b: mg.einsum("ni,ik,k->nk", x, w, b), mlp_operands()),
     Case("einsum-solo-sums", lambda x, w, b: mg.einsum("ni,jk->nk", [x, w]) + b,
          mlp_operands()),
+    Case("einsum-ellipsis", lambda x, w, b: mg.einsum("...k,km->...m", x, w) + b,
+         mlp_operands()),
+    Case("einsum-ellipsis-broadcast",
+         lambda x, w, b: mg.einsum("...j,...j->...", x, w.sum(axis=1).reshape(1, -1)) + b.sum(),
+         mlp_operands()),
+    Case("einsum-diagonal", lambda x, w, b: mg.einsum("ii->i", mg.einsum("ij,kj->ik", x, x))
+         + (w.sum() + b.sum()), mlp_operands()),
+    Case("einsum-trace-times", lambda x, w, b: mg.einsum("ii,k->k", x @ x.T, b) + w.sum(),
+         mlp_operands()),
+    # --- more of PyTorch's functions (tests/test_pytorch_functions.py for values)
+    Case("clone", lambda x: x.clone() * x, elementwise(1)),
+    Case("mg.clone", lambda x: mg.clone(x).exp(), elementwise(1)),
+    Case("index_select", lambda x, axis: x.index_select(axis, [0, x.shape[axis] - 1, 0]),
+         reduction(int_axis=True)),
+    Case("expand_as", lambda x, shape: x.expand_as(x.expand(*shape).detach()), expandable()),
+    Case("mm", lambda x, w, b: mg.mm(x, w) + b, mlp_operands()),
+    Case("bmm", lambda x, w, b: mg.bmm(mg.stack([x, 2 * x]), mg.stack([w, w * w])) + b,
+         mlp_operands()),
+    Case("add-alpha", lambda a, b: a.add(b, alpha=-1.5), elementwise(2)),
+    Case("sub-alpha", lambda a, b: mg.sub(a, b, alpha=2.0), elementwise(2)),
+    Case("mul-method", lambda a, b: a.mul(b), elementwise(2)),
+    Case("div-method", lambda a, b: a.div(b), elementwise(2, away_from_zero=0.5)),
     # --- a composite: ops chained through one graph
     Case("mlp-like", lambda x, w, b: ((x @ w + b).tanh() ** 2).mean(), mlp_operands()),
 ]

@@ -15,11 +15,12 @@ from ..tensor import Tensor, as_tensor
 from . import registry  # noqa: F401  (minigrad.ops.registry.ops(): every op by name)
 from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
                           Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
-from .einsum import Einsum
+from .einsum import Einsum, expand_ellipsis
 from .indexing import GetItem
 from .maths import (Acos, Asin, Atan, Ceil, Cos, Cosh, Erf, Exp2, Expm1, Floor, Log1p, Log2,
                     Log10, Round, Rsqrt, Sign, Sin, Sinh, Square, Tan, Trunc)
 from .matmul import MatMul
+from .pnorm import Norm
 from .reduce import (CumSum, LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Std, Sum,
                      Var)
 from .shape import Concatenate, Expand, Reshape, Stack, Transpose
@@ -358,19 +359,16 @@ def cumsum(x: TensorLike, axis: int | None = None, *, dim: int | None = None) ->
 def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """The p-norm (sum_i |x_i|^p)^(1/p) over ``dim`` (None: all elements), as
     ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (max |x_i|).
-    Built from abs, sum, pow (and sqrt for p=2), so differentiable through them."""
+    dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1), and 0 where the norm is 0 (PyTorch's
+    subgradient, not 0/0); ``inf`` goes through max and abs."""
     x = x if isinstance(x, Tensor) else as_tensor(x)
     if p == "fro":
         p = 2
     if isinstance(p, str) or isinstance(p, bool) or not p > 0:
         raise ValueError(f"norm: expected p to be a positive number, 'fro' or inf, got {p!r}")
-    if p == 2:
-        return sqrt(sum(x * x, _axis(dim), keepdim))
     if p == float("inf"):
         return max(abs(x), axis=_axis(dim), keepdims=keepdim)
-    if p == 1:
-        return sum(abs(x), _axis(dim), keepdim)
-    return sum(abs(x) ** p, _axis(dim), keepdim) ** (1.0 / p)
+    return Norm.apply(x, p=p, axis=_axis(dim), keepdims=keepdim)
 
 
 def softmax(x: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -507,13 +505,18 @@ def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = Non
 def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tensor:
     """``torch.einsum`` / ``np.einsum``: e.g. ``einsum('bij,bjk->bik', a, b)`` (operands
     also as one list). Each operand's letters name its axes; letters missing from the
-    output are summed. Differentiable for every operand; repeated letters within one
-    operand and ``...`` raise ValueError (see minigrad/ops/einsum.py)."""
+    output are summed; a letter repeated in one operand takes its diagonal
+    (``'ii->'``: the trace); ``...`` stands for the remaining axes (broadcast between
+    operands). Differentiable for every operand (see minigrad/ops/einsum.py)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum: expected the equation first, got {type(equation).__name__}")
-    return Einsum.apply(*operands, equation=equation)
+    xs = [x if isinstance(x, Tensor) else as_tensor(x)  # type: ignore[arg-type]
+          for x in operands]
+    equation, shapes = expand_ellipsis(equation, [x.shape for x in xs])
+    xs = [x if shape is None else reshape(x, shape) for x, shape in zip(xs, shapes)]
+    return Einsum.apply(*xs, equation=equation)
 
 
 def getitem(x: TensorLike, index: Index) -> Tensor:
@@ -575,6 +578,7 @@ def _install() -> None:
                    prod=prod, cumsum=cumsum, norm=norm)
     methods.update((f.__name__, f) for f in (sin, cos, tan, asin, acos, atan, sinh, cosh, exp2, expm1, log2, log10, log1p, rsqrt, square, erf, sign, floor, ceil, round, trunc))
     methods.update(spellings.METHODS)
+    methods.update(tensor_functions.METHODS)
     methods.update((f.__name__, f) for f in (selection.tril, selection.triu, selection.gather,
                                              selection.masked_fill, selection.sort,
                                              selection.topk, selection.multinomial))
@@ -585,9 +589,12 @@ def _install() -> None:
         setattr(T, name, f)
     T.pow = pow
     T.T = property(lambda self: transpose(self), doc="The transpose: axes reversed.")
+    T.device = property(lambda self: CPU, doc="Where the data lives: always the CPU "
+                                              "(``mg.device('cpu')``).")
     T.__abs__ = abs
 
 
-from . import selection, spellings  # noqa: E402  (built from the functions above)
+from ..device import CPU  # noqa: E402
+from . import selection, spellings, tensor_functions  # noqa: E402  (built from the above)
 
 _install()
