@@ -231,6 +231,14 @@ CASES = [
     Case("sub-alpha", lambda a, b: mg.sub(a, b, alpha=2.0), elementwise(2)),
     Case("mul-method", lambda a, b: a.mul(b), elementwise(2)),
     Case("div-method", lambda a, b: a.div(b), elementwise(2, away_from_zero=0.5)),
+    Case("pad-constant", lambda x, axes: mg.nn.functional.pad(x, (1, 2), value=0.5) * 1.5,
+         permutations()),
+    Case("pad-crop", lambda x, axes: mg.nn.functional.pad(x, (2, -1)), permutations()),
+    Case("pad-replicate", lambda x, axes: mg.nn.functional.pad(x, (2, 1), mode="replicate"),
+         permutations()),
+    Case("cross_entropy-label_smoothing", lambda x, axes: mg.nn.functional.cross_entropy(
+        x.reshape(x.shape[0], -1), np.arange(x.shape[0]) % x[0].size, label_smoothing=0.2),
+         permutations()),
     # --- a composite: ops chained through one graph
     Case("mlp-like", lambda x, w, b: ((x @ w + b).tanh() ** 2).mean(), mlp_operands()),
 ]
