@@ -404,10 +404,10 @@ def cross_entropy(input: TensorOrArray, target: TensorLike,
     label_smoothing: e in [0, 1], PyTorch's: the target becomes (1 - e) times the
     one-hot (or the given probabilities) plus e / C on every class.
     """
-    _check_label_smoothing("cross_entropy", label_smoothing)
-    if not label_smoothing:                   # the op as before, with no extra keyword
+    if not label_smoothing:                   # the op as before, with no extra work
         return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction,
                            True)
+    _check_label_smoothing("cross_entropy", label_smoothing)
     return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction, True,
                        label_smoothing=float(label_smoothing))
 
