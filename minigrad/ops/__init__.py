@@ -231,6 +231,8 @@ def max(x: TensorLike, dim: int | Tensor | None = None, keepdim: bool | None = N
     values only, as ``np.max``. A tensor
     in place of ``dim`` is PyTorch's ``max(input, other)``: :func:`maximum`.
     """
+    if dim is None and keepdim is None:     # NumPy's reading: no extra frame
+        return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
     return _extreme("max", Max, np.argmax, maximum, x, dim, keepdim, axis, keepdims)
 
 
@@ -240,6 +242,8 @@ def min(x: TensorLike, dim: int | Tensor | None = None, keepdim: bool | None = N
     (shared equally between ties). Shapes as :func:`sum`; one int ``dim`` gives
     PyTorch's ``(values, indices)`` pair, ``axis=`` NumPy's values, a tensor
     ``other`` :func:`minimum`, as :func:`max`."""
+    if dim is None and keepdim is None:
+        return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
     return _extreme("min", Min, np.argmin, minimum, x, dim, keepdim, axis, keepdims)
 
 
