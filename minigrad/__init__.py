@@ -62,11 +62,15 @@ from .ops import (acos, asin, atan, ceil, cos, cosh, erf, exp2, expm1, floor, lo
 from .ops import cumsum, einsum, logsumexp, norm, prod  # noqa: E402
 from .ops.selection import gather, masked_fill, multinomial, sort, topk, tril, triu  # noqa: E402
 from .ops.spellings import chunk, clamp, narrow, permute, split  # noqa: E402
+# PyTorch's add/sub (with alpha=) and div (with rounding_mode=) replace the plain ones
+from .ops.tensor_functions import (add, allclose, bmm, clone, div, index_select,  # noqa: E402
+                                   is_tensor, isfinite, isinf, isnan, mm, mul, numel, sub)
+from .compat import DoubleTensor, FloatTensor, LongTensor, inference_mode  # noqa: E402
 from .autograd import grad  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 from .factories import (arange, empty, empty_like, eye, from_numpy, full,  # noqa: E402
-                        full_like, linspace, ones, ones_like, rand, rand_like, randn,
-                        randn_like, zeros, zeros_like)
+                        full_like, linspace, ones, ones_like, rand, rand_like, randint,
+                        randn, randn_like, randperm, zeros, zeros_like)
 from .device import accelerator, cuda, device, set_default_device  # noqa: E402
 # PyTorch's dtype names (they shadow the builtins only inside this namespace)
 from .dtypes import bool_ as bool  # noqa: E402, A004
@@ -75,6 +79,7 @@ from .dtypes import float64 as double  # noqa: E402
 from .dtypes import int32 as int  # noqa: E402, A004
 from .dtypes import int64 as long  # noqa: E402
 from .random import manual_seed  # noqa: E402
+from .size import Size  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402
 # (a type checker reads the first branch: the packages as installed)
 if _TYPE_CHECKING or not _siblings_outside():

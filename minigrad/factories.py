@@ -1,5 +1,5 @@
 """Tensor factories: ``zeros, ones, full, empty, arange, linspace, eye, randn,
-rand``, the ``*_like`` variants and ``from_numpy``, each with ``dtype=`` and
+rand, randint, randperm``, the ``*_like`` variants and ``from_numpy``, each with ``dtype=`` and
 ``requires_grad=`` (and PyTorch's ``device=``, which accepts only the CPU)."""
 from __future__ import annotations
 
@@ -104,6 +104,39 @@ def rand(*shape: int | Sequence[int], dtype: DTypeLike | None = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uniform samples in [0, 1) from minigrad's seeded generator."""
     return _leaf(get_rng().random(_shape(shape)).astype(_dt(dtype)), requires_grad, device)
+
+
+def randint(*args: int | Sequence[int], size: Sequence[int] | None = None,
+            dtype: DTypeLike | None = None, requires_grad: bool = False,
+            device: Any = None) -> Tensor:
+    """Integers drawn uniformly from ``[low, high)`` (PyTorch's ``randint(high, size)``
+    or ``randint(low, high, size)``; ``size`` also as a keyword), int64 unless
+    ``dtype`` is given, from minigrad's seeded generator (``mg.manual_seed``)."""
+    bounds: list[Any] = list(args)
+    if size is None:
+        if not bounds or not isinstance(bounds[-1], (tuple, list)):
+            raise TypeError(f"randint: expected a size (a tuple) after the bounds, got "
+                            f"arguments {args!r}")
+        size = bounds.pop()
+    if len(bounds) not in (1, 2) or any(isinstance(b, (tuple, list, bool)) for b in bounds):
+        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, "
+                        f"size) with int bounds, got arguments {args!r}")
+    low, high = (0, bounds[0]) if len(bounds) == 1 else bounds
+    if not int(low) < int(high):
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    draws = get_rng().integers(int(low), int(high), _shape((size,)))
+    return _leaf(draws.astype(dt), requires_grad, device)
+
+
+def randperm(n: int, *, dtype: DTypeLike | None = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` is given), from
+    minigrad's seeded generator (``mg.manual_seed``), as ``torch.randperm``."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: expected a non-negative int n, got {n!r}")
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    return _leaf(get_rng().permutation(int(n)).astype(dt), requires_grad, device)
 
 
 def _like(t: TensorLike, dtype: DTypeLike | None) -> tuple[Shape, np.dtype[Any]]:

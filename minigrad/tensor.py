@@ -13,11 +13,13 @@ import numpy as np
 
 from . import dtypes, tape, versions
 from .hooks import cut_hooks
+from .size import Size
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ._typing import Array, ArrayLike, Axis, DTypeLike, Index, Shape, TensorLike
+    from .device import device as Device
     from .function import Context
 
     #: a gradient hook: dL/dtensor in, None or a replacement array out
@@ -156,20 +158,21 @@ class Tensor:
                 keepdim: bool | None = None) -> Tensor: ...
         def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                  keepdim: bool | None = None) -> Tensor: ...
-        # with dim=d: a (values, indices) pair (minigrad.ops.MaxMin)
-        def max(self, axis: Axis | Tensor = None, keepdims: bool = False, *,
-                dim: int | None = None, keepdim: bool | None = None) -> Any: ...
-        def min(self, axis: Axis | Tensor = None, keepdims: bool = False, *,
-                dim: int | None = None, keepdim: bool | None = None) -> Any: ...
+        # with one int dim (by position too): a (values, indices) pair (minigrad.ops.MaxMin)
+        def max(self, dim: int | Tensor | None = None, keepdim: bool | None = None, *,
+                axis: Axis = None, keepdims: bool = False) -> Any: ...
+        def min(self, dim: int | Tensor | None = None, keepdim: bool | None = None, *,
+                axis: Axis = None, keepdims: bool = False) -> Any: ...
         def argmax(self, axis: int | None = None, keepdims: bool = False, *,
                    dim: int | None = None, keepdim: bool | None = None) -> Tensor: ...
         def argmin(self, axis: int | None = None, keepdims: bool = False, *,
                    dim: int | None = None, keepdim: bool | None = None) -> Tensor: ...
-        def var(self, axis: Axis = None, ddof: int | None = None, keepdims: bool = False, *,
-                dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+        # dim (by position too): unbiased as PyTorch; axis=: NumPy's ddof=0
+        def var(self, dim: Axis = None, ddof: int | None = None, keepdims: bool = False, *,
+                axis: Axis = None, keepdim: bool | None = None, correction: int | None = None,
                 unbiased: bool | None = None) -> Tensor: ...
-        def std(self, axis: Axis = None, ddof: int | None = None, keepdims: bool = False, *,
-                dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+        def std(self, dim: Axis = None, ddof: int | None = None, keepdims: bool = False, *,
+                axis: Axis = None, keepdim: bool | None = None, correction: int | None = None,
                 unbiased: bool | None = None) -> Tensor: ...
         def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                       keepdim: bool | None = None) -> Tensor: ...
@@ -190,7 +193,7 @@ class Tensor:
         def expand(self, *shape: int | Sequence[int]) -> Tensor: ...
 
         # PyTorch's spellings (minigrad/ops/spellings.py)
-        def view(self, *shape: int | Sequence[int]) -> Tensor: ...
+        def view(self, *shape: int | Sequence[int] | DTypeLike) -> Tensor: ...
         def view_as(self, other: Tensor) -> Tensor: ...
         def reshape_as(self, other: Tensor) -> Tensor: ...
         def t(self) -> Tensor: ...
@@ -234,6 +237,19 @@ class Tensor:
         def ge(self, b: TensorLike) -> Tensor: ...
         def eq(self, b: TensorLike) -> Tensor: ...
         def ne(self, b: TensorLike) -> Tensor: ...
+        # more PyTorch functions (minigrad/ops/tensor_functions.py)
+        def index_select(self, dim: int, index: TensorLike) -> Tensor: ...
+        def expand_as(self, other: Tensor) -> Tensor: ...
+        def clone(self, *, memory_format: Any = None) -> Tensor: ...
+        def add(self, other: TensorLike, *, alpha: ArrayLike = 1) -> Tensor: ...
+        def sub(self, other: TensorLike, *, alpha: ArrayLike = 1) -> Tensor: ...
+        def mul(self, other: TensorLike) -> Tensor: ...
+        def div(self, other: TensorLike, *, rounding_mode: str | None = None) -> Tensor: ...
+        def isnan(self) -> Tensor: ...
+        def isinf(self) -> Tensor: ...
+        def isfinite(self) -> Tensor: ...
+        def allclose(self, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08,
+                     equal_nan: bool = False) -> bool: ...
 
         # in place (minigrad/ops/inplace.py): change self, bump its version, return self
         def add_(self, other: TensorLike, *, alpha: ArrayLike = 1) -> Tensor: ...
@@ -258,6 +274,8 @@ class Tensor:
 
         @property
         def T(self) -> Tensor: ...
+        @property
+        def device(self) -> Device: ...
 
     # ---------------------------------------------------------------- flags
     @property
@@ -312,11 +330,11 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> Size:
+    def size(self) -> SizeAttribute:
         """The number of elements (as ``np.ndarray.size``), an int that can also be
         called as PyTorch's method: ``x.size()`` is the shape, ``x.size(d)`` its
         entry ``d`` (negative counts from the end)."""
-        return Size(self.data.shape)
+        return SizeAttribute(self.data.shape)
 
     def dim(self) -> int:
         """The number of axes (PyTorch's name for ``ndim``)."""
@@ -440,17 +458,18 @@ class Tensor:
         def bool(self) -> Tensor: ...
 
 
-class Size(int):
+class SizeAttribute(int):
     """A tensor's number of elements (an ``int``) that, called, gives its shape.
 
-    ``x.size == 6`` as NumPy's attribute; ``x.size() == (2, 3)`` (a tuple, where
-    PyTorch gives a ``torch.Size``) and ``x.size(-1) == 3`` as PyTorch's method.
+    ``x.size == 6`` as NumPy's attribute; ``x.size() == (2, 3)`` (an
+    :class:`mg.Size <minigrad.size.Size>`, as PyTorch's ``torch.Size``) and
+    ``x.size(-1) == 3`` as PyTorch's method.
     Arithmetic on it gives plain ints.
     """
 
     shape: Shape
 
-    def __new__(cls, shape: Shape) -> Size:
+    def __new__(cls, shape: Shape) -> SizeAttribute:
         n = 1
         for side in shape:
             n *= side
@@ -460,7 +479,7 @@ class Size(int):
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.shape
+            return Size(self.shape)
         ndim = len(self.shape)
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
             raise TypeError(f"size(dim): expected an int dim, got {type(dim).__name__}")

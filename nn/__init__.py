@@ -1,7 +1,7 @@
 """minigrad.nn: modules, layers, losses, initialisation and the functional API."""
 from .parameter import Parameter
 from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
-from .container import Flatten, Identity, ModuleList, Sequential
+from .container import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .linear import Linear
 from .conv import Conv2d
 from .pooling import AvgPool2d, MaxPool2d

@@ -1,4 +1,4 @@
-"""Containers: Sequential, ModuleList, Identity, Flatten."""
+"""Containers: Sequential, ModuleList, ModuleDict, Identity, Flatten."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,80 @@ class ModuleList(_ModuleSequence):
     @staticmethod
     def _from_list(mods: list[Module]) -> ModuleList:
         return ModuleList(mods)
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys
+    (``state_dict`` keys read ``"<key>.weight"``), in insertion order, as PyTorch's.
+
+    Keys must be strings; anything that is not a Module is refused with a ``TypeError``.
+    """
+
+    _modules: OrderedDict[str, Module]  # type: ignore[assignment]  # (never holds None)
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
+                 = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: expected a Module for key {key!r}, got "
+                            f"{type(module).__name__}")
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        """``(key, module)`` pairs, in insertion order."""
+        return self._modules.items()
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        return self._modules.pop(key)
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace) modules from a mapping or ``(key, module)`` pairs; every
+        entry is checked before any is added."""
+        pairs = list(modules.items() if hasattr(modules, "items") else modules)
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(f"ModuleDict.update: expected (key, module) pairs, got "
+                                f"{pair!r}")
+            key, module = pair
+            if not isinstance(key, str) or not isinstance(module, Module):
+                raise TypeError(f"ModuleDict.update: expected a str key and a Module, got "
+                                f"{type(key).__name__} and {type(module).__name__}")
+        for key, module in pairs:
+            self.add_module(key, module)
 
 
 class Identity(Module):

@@ -11,7 +11,7 @@ formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from minigrad.ops.elementwise import Mul, Relu, Sigmoid, Tanh
 from minigrad.ops.indexing import GetItem
 from minigrad.ops.linear import Linear
 from minigrad.ops.norm import Normalize
+from minigrad.ops.pad import pad
 from minigrad.ops.reduce import LogSoftmax, Softmax
 from minigrad.random import get_rng
 from minigrad.tensor import Tensor, as_tensor, tensor_arg
@@ -38,7 +39,8 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
            "batch_norm", "layer_norm", "group_norm", "instance_norm", "flatten",
            "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
            "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "cross_entropy",
-           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "one_hot", "pad"]
 
 
 # ------------------------------------------------------------------ checks
@@ -379,21 +381,35 @@ def _class_targets(who: str, x: Tensor, target: TensorLike,
 
 
 def _class_loss(op: type[Function], who: str, input: TensorOrArray, target: TensorLike,
-                reduction: str, probabilities: bool) -> Tensor:
+                reduction: str, probabilities: bool, **options: Any) -> Tensor:
     _check_reduction(who, reduction)
     input = tensor_arg(input, who)
     target = _class_targets(who, input, target, probabilities)
-    return op.apply(input, target, reduction=reduction)
+    return op.apply(input, target, reduction=reduction, **options)
+
+
+def _check_label_smoothing(who: str, label_smoothing: float) -> None:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
+            or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{who}: expected label_smoothing in [0, 1], got "
+                         f"{label_smoothing!r}")
 
 
 def cross_entropy(input: TensorOrArray, target: TensorLike,
-                  reduction: Reduction = "mean") -> Tensor:
+                  reduction: Reduction = "mean", label_smoothing: float = 0.0) -> Tensor:
     """``-log_softmax(input, axis=1)[target]``, one fused, stable op.
 
     input: logits ``(N, C)`` (or ``(N, C, d1, ...)``); target: class indices
     ``(N,)`` (``(N, d1, ...)``) in ``[0, C)``, or class probabilities of input's shape.
+    label_smoothing: e in [0, 1], PyTorch's: the target becomes (1 - e) times the
+    one-hot (or the given probabilities) plus e / C on every class.
     """
-    return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction, True)
+    if not label_smoothing:                   # the op as before, with no extra work
+        return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction,
+                           True)
+    _check_label_smoothing("cross_entropy", label_smoothing)
+    return _class_loss(_loss.CrossEntropy, "cross_entropy", input, target, reduction, True,
+                       label_smoothing=float(label_smoothing))
 
 
 def nll_loss(input: TensorOrArray, target: TensorLike,
@@ -418,3 +434,22 @@ def binary_cross_entropy_with_logits(input: TensorOrArray, target: TensorLike,
     input, target = _elementwise_args("binary_cross_entropy_with_logits", input, target,
                                       reduction)
     return _loss.BCEWithLogits.apply(input, target, reduction=reduction)
+
+
+# ------------------------------------------------------------------ encodings
+def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
+    """Class indices ``(*)`` -> int64 one-hot vectors ``(*, num_classes)`` (no gradient),
+    as PyTorch's; ``num_classes=-1`` takes the largest index + 1."""
+    idx = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class indices, got dtype {idx.dtype}")
+    if idx.size and idx.min() < 0:
+        raise ValueError(f"one_hot: class indices must be non-negative, got {idx.min()}")
+    top = int(idx.max()) + 1 if idx.size else 0
+    n = top if num_classes == -1 else int(num_classes)
+    if num_classes != -1 and (n < 0 or top > n):
+        raise ValueError(f"one_hot: num_classes={num_classes} is too small for the largest "
+                         f"class index {top - 1}")
+    out = np.zeros(idx.shape + (n,), dtype=np.int64)
+    np.put_along_axis(out, idx[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor._wrap(out)

@@ -42,11 +42,26 @@ class L1Loss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """``-log_softmax(logits)[target]``: logits ``(N, C)``, integer targets ``(N,)`` in [0, C).
+    """``-log_softmax(logits)[target]``: logits ``(N, C)``, integer targets ``(N,)`` in [0, C)
+    (or class probabilities); ``label_smoothing`` as :func:`F.cross_entropy`.
 
     >>> nn.CrossEntropyLoss()(mg.randn(4, 3), mg.tensor(np.array([0, 2, 1, 1])))
     """
     function = staticmethod(F.cross_entropy)
+
+    def __init__(self, reduction: Reduction = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        F._check_label_smoothing("CrossEntropyLoss", label_smoothing)
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, input: TensorOrArray, target: TensorLike) -> Tensor:
+        return F.cross_entropy(input, target, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] + ([f"label_smoothing={self.label_smoothing}"]
+                                          if self.label_smoothing else [])
+        return ", ".join(p for p in parts if p)
 
 
 class NLLLoss(_Loss):

@@ -306,6 +306,10 @@ class _RecurrentLayer(_Mode, Module):
         out = inp.transpose(1, 0, 2) if self.batch_first else inp
         return out, mg.stack(hn, axis=0), (mg.stack(cn, axis=0) if cn else None)
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do, and present so PyTorch programs run: PyTorch packs the weights
+        into one cuDNN buffer here; minigrad's fused kernel reads them where they are."""
+
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:

@@ -10,9 +10,12 @@ from .adamw import AdamW
 from .adagrad import Adagrad
 from .rmsprop import RMSprop
 from .adadelta import Adadelta
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
 from .lbfgs import LBFGS
 from .early_stopping import EarlyStopping
 from . import lr_scheduler  # noqa: F401  (minigrad.optim.lr_scheduler)
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta",
-           "LBFGS", "EarlyStopping", "lr_scheduler"]
+           "Adamax", "NAdam", "RAdam", "LBFGS", "EarlyStopping", "lr_scheduler"]

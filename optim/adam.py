@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .optimizer import Optimizer, check_betas, check_lr, check_nonnegative
+from .moments import MomentOptimizer
 
 if TYPE_CHECKING:
     from minigrad._typing import Array, ParamGroup, Params
 
 
-class Adam(Optimizer):
+class Adam(MomentOptimizer):
     r"""Adam (Kingma & Ba, 2015, "Adam: A method for stochastic optimization"),
     with the AMSGrad variant (Reddi, Kale & Kumar, 2018, "On the convergence of
     Adam and beyond").
@@ -59,34 +59,17 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 
-    def _validate(self, h: dict[str, Any]) -> None:
-        check_lr(h["lr"])
-        check_nonnegative("epsilon", h["eps"])
-        check_betas(h["betas"])
-        check_nonnegative("weight_decay", h["weight_decay"])
-
     def update(self, param: Array, grad: Array, state: dict[str, Any],
                group: ParamGroup) -> None:
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        if not state:                                          # lazy state
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param)            # m_0 = 0
-            state["exp_avg_sq"] = np.zeros_like(param)         # v_0 = 0
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param)  # vmax_0 = 0
-        state["step"] = t = state["step"] + 1
+        t, grad = self.moments(param, grad, state, group,      # wd, m, v (moments.py)
+                               self.decoupled_weight_decay)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        if wd != 0:
-            if self.decoupled_weight_decay:
-                param *= 1 - lr * wd                           # theta *= 1 - gamma lambda
-            else:
-                grad = grad + wd * param                       # g = g + lambda theta
-        m += (1 - beta1) * (grad - m)                          # m = b1 m + (1 - b1) g
-        v *= beta2                                             # v = b2 v + (1 - b2) g^2
-        v += (1 - beta2) * (grad * grad)
         if group["amsgrad"]:
-            vmax = state["max_exp_avg_sq"]
+            vmax = state.get("max_exp_avg_sq")
+            if vmax is None:
+                vmax = state["max_exp_avg_sq"] = np.zeros_like(param)  # vmax_0 = 0
             np.maximum(vmax, v, out=vmax)                      # vmax = max(vmax, v)
             v = vmax
         step_size = lr / (1 - beta1 ** t)                      # gamma / (1 - b1^t)

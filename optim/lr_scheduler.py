@@ -369,6 +369,36 @@ class MultiStepLR(LRScheduler):
         return [lr * self.gamma ** n for lr in self._current()]
 
 
+def _momentum_cycle(who: str, optimizer: Optimizer, base_momentum: Any, max_momentum: Any
+                    ) -> tuple[bool, list[float], list[float]]:
+    """For a schedule that cycles the momentum: whether it is Adam's ``betas[0]``
+    (else ``momentum``), and the per-group base and max momenta; ValueError for an
+    optimizer with neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"{who}: cycle_momentum=True needs an optimizer with "
+                         f"'momentum' or 'betas', {type(optimizer).__name__} has "
+                         f"neither (pass cycle_momentum=False)")
+    return ("betas" in optimizer.defaults,
+            _per_group(who, "base_momentum", base_momentum, optimizer),
+            _per_group(who, "max_momentum", max_momentum, optimizer))
+
+
+def _set_momentum(group: dict[str, Any], value: float, use_beta1: bool) -> None:
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+def _start_momentum(optimizer: Optimizer, use_beta1: bool, bases: list[float],
+                    maxes: list[float]) -> None:
+    """Start every group at its max momentum and record both ends, as PyTorch."""
+    for group, top, base in zip(optimizer.param_groups, maxes, bases):
+        _set_momentum(group, top, use_beta1)
+        group["max_momentum"] = top
+        group["base_momentum"] = base
+
+
 def _anneal(strategy: str, start: float, end: float, pct: float) -> float:
     """From ``start`` (pct 0) to ``end`` (pct 1): half a cosine, or a straight line."""
     if strategy == "cos":
@@ -463,13 +493,8 @@ class OneCycleLR(LRScheduler):
                              f"gives a phase of length zero (phase ends {ends[1:]})")
         use_beta1 = False
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"{who}: cycle_momentum=True needs an optimizer with "
-                                 f"'momentum' or 'betas', {type(optimizer).__name__} has "
-                                 f"neither (pass cycle_momentum=False)")
-            use_beta1 = "betas" in optimizer.defaults
-            max_moms = _per_group(who, "max_momentum", max_momentum, optimizer)
-            base_moms = _per_group(who, "base_momentum", base_momentum, optimizer)
+            use_beta1, base_moms, max_moms = _momentum_cycle(who, optimizer, base_momentum,
+                                                             max_momentum)
         if last_epoch != -1:
             for i, group in enumerate(optimizer.param_groups):
                 missing = [k for k in ("initial_lr", "max_lr", "min_lr")
@@ -493,18 +518,11 @@ class OneCycleLR(LRScheduler):
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
             if cycle_momentum:
-                for group, m_top, m_base in zip(optimizer.param_groups, max_moms,
-                                                base_moms):
-                    self._set_momentum(group, m_top)
-                    group["max_momentum"] = m_top
-                    group["base_momentum"] = m_base
+                _start_momentum(optimizer, use_beta1, base_moms, max_moms)
         super().__init__(optimizer, last_epoch)
 
     def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
+        _set_momentum(group, value, self.use_beta1)
 
     def get_lr(self) -> list[float]:
         t = self.last_epoch
@@ -591,6 +609,153 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._write(self.get_lr())
 
 
+
+class LinearLR(LRScheduler):
+    r"""Scale the initial rate by a factor moving linearly from ``start_factor`` to
+    ``end_factor`` over ``total_iters`` epochs, then hold it (a warm-up).
+
+    .. math:: \eta_t = \eta_0 \left(s + (e - s) \frac{\min(t, T)}{T}\right)
+
+    Chainable, as PyTorch's: construction multiplies the rate by ``start_factor``;
+    step t (1 <= t <= T) multiplies it by ``1 + (e - s) / (T s + (t - 1)(e - s))``.
+
+    Args:
+        start_factor: s in (0, 1] (default 1/3).
+        end_factor: e in [0, 1] (default 1).
+        total_iters: T, a positive int (default 5).
+
+    >>> sched = LinearLR(opt, start_factor=0.1, total_iters=4)   # 0.1 lr -> lr
+    """
+
+    _keeps_lr_at_construction = False
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        who = "LinearLR"
+        _check_number(who, "start_factor", start_factor)
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"{who}: start_factor must be in (0, 1], got {start_factor!r}")
+        _check_number(who, "end_factor", end_factor)
+        if end_factor > 1:
+            raise ValueError(f"{who}: end_factor must be in [0, 1], got {end_factor!r}")
+        _check_positive_int(who, "total_iters", total_iters)
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t, s, e, n = self.last_epoch, self.start_factor, self.end_factor, self.total_iters
+        if t == 0:
+            return [lr * s for lr in self._current()]
+        if t > n:
+            return self._current()
+        return [lr * (1.0 + (e - s) / (n * s + (t - 1) * (e - s))) for lr in self._current()]
+
+
+class CyclicLR(LRScheduler):
+    r"""Cyclical learning rates (Smith, 2017, "Cyclical learning rates for training
+    neural networks"), stepped once per *batch*: the rate rises from ``base_lr`` to
+    ``max_lr`` over ``step_size_up`` steps and falls back over ``step_size_down``
+    (default: the same), the height of each cycle scaled by the policy::
+
+        cycle = floor(1 + t / (up + down)),  x = 1 + t / (up + down) - cycle
+        f = x / r if x <= r else (x - 1) / (r - 1)       r = up / (up + down)
+        lr = base_lr + (max_lr - base_lr) * f * scale
+
+    ``mode`` ``'triangular'`` (scale 1), ``'triangular2'`` (1 / 2^(cycle - 1)),
+    ``'exp_range'`` (``gamma ** t``), or a custom ``scale_fn`` of the cycle or of t
+    (``scale_mode`` ``'cycle'`` / ``'iterations'``). With ``cycle_momentum`` the
+    momentum (``momentum``, or Adam's ``betas[0]``) moves the other way, from
+    ``max_momentum`` down to ``base_momentum`` and back. Construction sets the rate
+    to ``base_lr`` (and the momentum to ``max_momentum``), as PyTorch's. A custom
+    ``scale_fn`` is code, not data: it is left out of ``state_dict()``.
+
+    Args:
+        base_lr, max_lr: the ends of the cycle, one number or one per group.
+        step_size_up, step_size_down: half-cycle lengths in steps (2000, None).
+        mode, gamma, scale_fn, scale_mode: the policy, as above.
+        cycle_momentum, base_momentum, max_momentum: (True, 0.8, 0.9).
+
+    >>> sched = CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4)
+    """
+
+    _keeps_lr_at_construction = False
+    _not_saved = ("optimizer", "scale_fn_custom")
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None,
+                 mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: Literal["cycle", "iterations"] = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        who = "CyclicLR"
+        self._attach(optimizer)
+        base_lrs = _per_group(who, "base_lr", base_lr, optimizer)
+        max_lrs = _per_group(who, "max_lr", max_lr, optimizer)
+        _check_positive_int(who, "step_size_up", step_size_up)
+        if step_size_down is not None:
+            _check_positive_int(who, "step_size_down", step_size_down)
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"{who}: mode must be 'triangular', 'triangular2' or "
+                             f"'exp_range' (or give scale_fn), got {mode!r}")
+        if scale_fn is not None:
+            _check_callable(who, "scale_fn", scale_fn)
+            if scale_mode not in ("cycle", "iterations"):
+                raise ValueError(f"{who}: scale_mode must be 'cycle' or 'iterations', got "
+                                 f"{scale_mode!r}")
+        _check_number(who, "gamma", gamma)
+        if cycle_momentum:
+            use_beta1, base_moms, max_moms = _momentum_cycle(who, optimizer, base_momentum,
+                                                             max_momentum)
+        # all checks passed: write
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs: list[float] = max_lrs
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        self.mode, self.gamma = mode, gamma
+        self.scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else \
+            ("iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = use_beta1
+            self.base_momentums, self.max_momentums = base_moms, max_moms
+            if last_epoch == -1:
+                _start_momentum(optimizer, use_beta1, base_moms, max_moms)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x: float) -> float:
+        """The policy's scale of a cycle (or of a step, for ``'iterations'``)."""
+        if self.scale_fn_custom is not None:
+            return self.scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        f = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [base + (top - base) * f * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, base, top in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                _set_momentum(group, top - (top - base) * f * scale, self.use_beta1)
+        return lrs
+
+
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
            "ReduceLROnPlateau", "LambdaLR", "MultiStepLR", "OneCycleLR",
-           "CosineAnnealingWarmRestarts"]
+           "CosineAnnealingWarmRestarts", "LinearLR", "CyclicLR"]

@@ -106,6 +106,9 @@ def test_random_factories():
 
 
 def test_manual_seed_makes_draws_reproducible():
+    gen = mg.manual_seed(123)          # returns the generator, as PyTorch's does
+    assert isinstance(gen, np.random.Generator)
+    np.testing.assert_array_equal(gen.random(2), np.random.default_rng(123).random(2))
     mg.manual_seed(123)
     a = (mg.randn(5).data, mg.rand(3).data)
     mg.manual_seed(123)

@@ -128,10 +128,10 @@ def test_einsum_matches_numpy(equation, shapes):
 
 def test_einsum_refuses_what_it_does_not_support():
     m = mg.tensor(np.eye(2))
-    with pytest.raises(ValueError, match="repeated subscripts"):
-        mg.einsum("ii->", m)
-    with pytest.raises(ValueError, match="'...' is not supported"):
-        mg.einsum("...ij->...ji", m)
+    assert mg.einsum("ii->", m).item() == 2.0          # diagonals and '...' are supported
+    assert mg.einsum("...ij->...ji", m).shape == (2, 2)  # (tests/test_pytorch_functions.py)
+    with pytest.raises(ValueError, match="must be distinct letters"):
+        mg.einsum("ij->ii", m)
     with pytest.raises(ValueError, match="names 2 operands, got 1"):
         mg.einsum("ij,jk->ik", m)
     with pytest.raises(ValueError, match="name 3 dims, the operand has 2"):

@@ -107,6 +107,68 @@ def ref_adadelta(theta, grads, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
     return out
 
 
+def ref_adamax(theta, grads, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    b1, b2 = betas
+    m, u = np.zeros_like(theta), np.zeros_like(theta)
+    out = []
+    for t, g in enumerate(grads, start=1):
+        g = g + weight_decay * theta
+        m = b1 * m + (1 - b1) * g
+        u = np.maximum(b2 * u, np.abs(g) + eps)              # infinity norm
+        theta = theta - lr / (1 - b1 ** t) * m / u
+        out.append(theta)
+    return out
+
+
+def ref_nadam(theta, grads, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+              momentum_decay=4e-3, decoupled_weight_decay=False):
+    """Dozat's NAdam as PyTorch writes it: m-hat from the next step's momentum mu_{t+1}
+    (over the product of mu_1..mu_{t+1}) plus the gradient's share (over mu_1..mu_t)."""
+    b1, b2 = betas
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    mus = [b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay)) for t in range(1, len(grads) + 2)]
+    out = []
+    for t, g in enumerate(grads, start=1):
+        if decoupled_weight_decay:
+            theta = theta * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * theta
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        m_hat = (mus[t] * m / (1 - math.prod(mus[:t + 1]))
+                 + (1 - mus[t - 1]) * g / (1 - math.prod(mus[:t])))
+        v_hat = v / (1 - b2 ** t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+        out.append(theta)
+    return out
+
+
+def ref_radam(theta, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+              decoupled_weight_decay=False):
+    """Liu et al.'s rectified Adam: SGD with momentum while rho_t <= 5."""
+    b1, b2 = betas
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    rho_inf = 2 / (1 - b2) - 1
+    out = []
+    for t, g in enumerate(grads, start=1):
+        if decoupled_weight_decay:
+            theta = theta * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * theta
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        m_hat = m / (1 - b1 ** t)
+        rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+        if rho > 5:
+            r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            v_hat = v / (1 - b2 ** t)
+            theta = theta - lr * m_hat * r / (np.sqrt(v_hat) + eps / math.sqrt(1 - b2 ** t))
+        else:
+            theta = theta - lr * m_hat
+        out.append(theta)
+    return out
+
+
 # ------------------------------------------------------------------ the cases
 lrs = st.floats(1e-3, 1.0)
 unit = st.floats(0.0, 0.99)
@@ -157,10 +219,22 @@ CASES = [
     ("Adadelta-defaults", optim.Adadelta, ref_adadelta, hp()),
     ("Adadelta", optim.Adadelta, ref_adadelta,
      hp(lr=lrs, rho=st.floats(0.0, 1.0), eps=epss, weight_decay=wds)),
+    ("Adamax-defaults", optim.Adamax, ref_adamax, hp()),
+    ("Adamax", optim.Adamax, ref_adamax, hp(lr=lrs, betas=betas, eps=epss, weight_decay=wds)),
+    ("NAdam-defaults", optim.NAdam, ref_nadam, hp()),
+    ("NAdam", optim.NAdam, ref_nadam,
+     hp(lr=lrs, betas=betas, eps=epss, weight_decay=wds, momentum_decay=st.floats(0.0, 0.5))),
+    ("NAdam-decoupled", optim.NAdam, ref_nadam,
+     hp(lr=lrs, betas=betas, eps=epss, weight_decay=wds, decoupled_weight_decay=True)),
+    ("RAdam-defaults", optim.RAdam, ref_radam, hp()),
+    # beta2 <= 0.6 gives rho_inf <= 4: every step is the momentum-SGD branch
+    ("RAdam", optim.RAdam, ref_radam, hp(lr=lrs, betas=betas, eps=epss, weight_decay=wds)),
+    ("RAdam-decoupled", optim.RAdam, ref_radam,
+     hp(lr=lrs, betas=betas, eps=epss, weight_decay=wds, decoupled_weight_decay=True)),
 ]
 IDS = [c[0] for c in CASES]
 OPTIMIZERS = [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad, optim.RMSprop,
-              optim.Adadelta]
+              optim.Adadelta, optim.Adamax, optim.NAdam, optim.RAdam]
 
 
 @st.composite
@@ -312,6 +386,9 @@ def _lstsq_problem():
     (optim.Adagrad, dict(lr=0.5)),
     (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5)),
     (optim.Adadelta, dict(lr=0.5, eps=1e-3)),
+    (optim.Adamax, dict(lr=0.05)),
+    (optim.NAdam, dict(lr=0.05)),
+    (optim.RAdam, dict(lr=0.05)),
 ], ids=lambda v: v.__name__ if isinstance(v, type) else "")
 def test_decreases_a_convex_loss(cls, hyper):
     X, y = _lstsq_problem()
@@ -357,7 +434,8 @@ def test_parameter_given_twice(cls):
 
 
 @pytest.mark.parametrize("bad", [(-0.1, 0.999), (0.9, 1.0), (1.0, 0.5), (0.9,)])
-@pytest.mark.parametrize("cls", [optim.Adam, optim.AdamW])
+@pytest.mark.parametrize("cls", [optim.Adam, optim.AdamW, optim.Adamax, optim.NAdam,
+                                 optim.RAdam])
 def test_betas_outside_unit_interval(cls, bad):
     p = mg.tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="beta"):
@@ -377,6 +455,9 @@ def test_betas_outside_unit_interval(cls, bad):
     lambda p: optim.RMSprop([p], momentum=-0.5),
     lambda p: optim.Adadelta([p], rho=1.5),
     lambda p: optim.Adadelta([p], eps=-1.0),
+    lambda p: optim.Adamax([p], eps=-1.0),
+    lambda p: optim.NAdam([p], momentum_decay=-0.1),
+    lambda p: optim.RAdam([p], weight_decay=-0.1),
 ])
 def test_invalid_hyperparameters(make):
     with pytest.raises(ValueError, match=r"Invalid|Nesterov"):
@@ -418,3 +499,32 @@ def test_momentum_buffer_starts_at_first_gradient():
     opt.step()                                   # b = 0.5 * 2 + 0.5 * 2 = 2
     assert opt.state[p]["momentum_buffer"][0] == 2.0 and p.data[0] == -4.0
     assert math.isclose(p.data[0], -4.0)
+
+
+# --------------------------------------------------------------- long runs
+@pytest.mark.parametrize("cls, ref", [(optim.RAdam, ref_radam), (optim.NAdam, ref_nadam),
+                                      (optim.Adamax, ref_adamax)], ids=lambda v: getattr(
+                                          v, "__name__", ""))
+@given(data=st.data(), beta2=st.floats(0.9, 0.999), wd=st.floats(0.0, 0.3), eps=epss)
+def test_long_runs_match_reference(cls, ref, data, beta2, wd, eps):
+    """Twenty steps: RAdam crosses from its momentum-SGD steps (rho_t <= 5) into
+    rectified Adam steps; NAdam's momentum schedule and products run on."""
+    theta, grads = data.draw(problems(max_steps=20), label="problem")
+    grads = (grads * 20)[:20]
+    hyper = dict(lr=0.01, betas=(0.9, beta2), weight_decay=wd, eps=eps)
+    _, _, got = run(cls, theta, grads, hyper)
+    for t, (a, b) in enumerate(zip(got, ref(theta, grads, **hyper)), start=1):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=f"step {t}")
+
+
+def test_radam_takes_both_kinds_of_step():
+    """With beta2 = 0.9 (rho_inf = 19) steps 1-5 are momentum SGD, later ones rectified."""
+    rho_inf = 2 / (1 - 0.9) - 1
+    rho = [rho_inf - 2 * t * 0.9 ** t / (1 - 0.9 ** t) for t in range(1, 21)]
+    assert rho[0] <= 5 < rho[-1]
+    p = mg.tensor(np.array([1.0]), requires_grad=True)
+    opt = optim.RAdam([p], lr=0.1, betas=(0.5, 0.9))
+    p.grad = np.array([2.0])
+    opt.step()                                  # momentum SGD: -lr * m_hat = -lr * g
+    np.testing.assert_allclose(p.data, [1.0 - 0.1 * 2.0])
+    assert set(opt.state[p]) == {"step", "exp_avg", "exp_avg_sq"}

@@ -18,7 +18,10 @@ def _x(*shape):
 def test_size_is_numpys_number_and_pytorchs_method():
     x = _x(2, 3, 4)
     assert x.size == 24 and x.size * 2 == 48 and type(x.size * 2) is int
-    assert x.size() == (2, 3, 4) and type(x.size()) is tuple
+    assert x.size() == (2, 3, 4) and type(x.size()) is mg.Size
+    assert isinstance(x.size(), tuple) and x.size()[1:] == (3, 4) and x.size().numel() == 24
+    assert repr(x.size()) == "mg.Size([2, 3, 4])" and mg.Size([]).numel() == 1
+    assert type(x.shape) is tuple                     # x.shape stays NumPy's plain tuple
     assert x.size(0) == 2 and x.size(-1) == 4
     assert x.dim() == 3 and mg.tensor(1.0).dim() == 0 and mg.tensor(1.0).size() == ()
     with pytest.raises(IndexError, match=r"size\(3\).*\[-3, 2\]"):
@@ -215,7 +218,11 @@ def test_var_std_correction():
     for name in ("var", "std"):
         f, np_f = getattr(x, name), getattr(np, name)
         np.testing.assert_allclose(f().data, np_f(x.data))                 # NumPy: ddof 0
-        np.testing.assert_allclose(f(1).data, np_f(x.data, axis=1))
+        np.testing.assert_allclose(f(1).data, np_f(x.data, axis=1, ddof=1))   # PyTorch
+        np.testing.assert_allclose(f(axis=1).data, np_f(x.data, axis=1))       # NumPy
+        np.testing.assert_allclose(f(0, True).data, np_f(x.data, axis=0, ddof=1))
+        np.testing.assert_allclose(f(0, False, True).data,
+                                   np_f(x.data, axis=0, keepdims=True))
         np.testing.assert_allclose(f(dim=1).data, np_f(x.data, axis=1, ddof=1))  # PyTorch
         np.testing.assert_allclose(f(dim=1, correction=0).data, np_f(x.data, axis=1))
         np.testing.assert_allclose(f(correction=2).data, np_f(x.data, ddof=2))
@@ -237,7 +244,15 @@ def test_max_min_with_dim_give_values_and_indices():
     values.sum().backward()              # PyTorch: the gradient goes to the index given
     np.testing.assert_array_equal(x.grad, [[0, 1, 0], [1, 0, 0]])
     np.testing.assert_array_equal(x.max(axis=1).data, [5.0, 7.0])   # NumPy's: values only
-    assert isinstance(mg.max(x, 1), mg.Tensor)
+    for f in (x.max, x.min, lambda *a, **k: mg.max(x, *a, **k)):   # by position: the pair
+        by_position, by_keyword = f(1), f(dim=1)
+        np.testing.assert_array_equal(by_position.values.data, by_keyword.values.data)
+        np.testing.assert_array_equal(by_position.indices.data, by_keyword.indices.data)
+        assert f(0, True).values.shape == (1, 3)
+        assert isinstance(f(axis=1), mg.Tensor) and isinstance(f(), mg.Tensor)
+    np.testing.assert_array_equal(x.max(axis=(0, 1), keepdims=True).data, [[7.0]])
+    with pytest.raises(TypeError, match="one int dim"):
+        x.max((0, 1))
     with pytest.raises(TypeError, match="one int dim"):
         x.max(dim=(0, 1))
     other = mg.tensor([[2.0, 0.0, 6.0], [0.0, 0.0, 0.0]])

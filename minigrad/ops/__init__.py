@@ -15,11 +15,12 @@ from ..tensor import Tensor, as_tensor
 from . import registry  # noqa: F401  (minigrad.ops.registry.ops(): every op by name)
 from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul,
                           Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
-from .einsum import Einsum
+from .einsum import Einsum, expand_ellipsis
 from .indexing import GetItem
 from .maths import (Acos, Asin, Atan, Ceil, Cos, Cosh, Erf, Exp2, Expm1, Floor, Log1p, Log2,
                     Log10, Round, Rsqrt, Sign, Sin, Sinh, Square, Tan, Trunc)
 from .matmul import MatMul
+from .pnorm import Norm
 from .reduce import (CumSum, LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Std, Sum,
                      Var)
 from .shape import Concatenate, Expand, Reshape, Stack, Transpose
@@ -173,16 +174,18 @@ def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
     return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
-def var(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: bool = False,
-        *, dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+def var(x: TensorLike, dim: Axis = None, ddof: int | None = None, keepdims: bool = False,
+        *, axis: Axis = None, keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
-    """Variance over ``axis``: y = sum_i (x_i - mean)^2 / (n - ddof), as ``np.var``
-    (``ddof=0`` biased, 1 unbiased); dy/dx_i = 2 (x_i - mean) / (n - ddof).
-    Shapes as :func:`sum`.
+    """Variance over the reduced axes: y = sum_i (x_i - mean)^2 / (n - ddof);
+    dy/dx_i = 2 (x_i - mean) / (n - ddof). Shapes as :func:`sum`.
 
-    PyTorch's spellings: ``correction`` is ``ddof``, ``unbiased`` is ``correction=1``
-    (True) or 0; with none of the three given, ``ddof`` is 0 (NumPy) unless ``dim=``
-    is, then 1 (PyTorch's default for ``x.var(dim=d)``).
+    The dims are given as PyTorch's ``dim`` (by position or keyword: unbiased,
+    ``ddof`` 1, by default, as ``torch.var``) or NumPy's ``axis=`` (``ddof`` 0 by
+    default, as ``np.var``); with neither, ``ddof`` is 0 (NumPy's reading of
+    ``x.var()``). ``correction`` is PyTorch's name for ``ddof`` and ``unbiased``
+    means ``correction=1`` (True) or 0; a second positional argument is ``ddof``
+    (so PyTorch's ``x.var(d, True)`` reads the same).
     """
     if dim is not None or keepdim is not None or correction is not None or unbiased is not None:
         axis, keepdims = _torch_reduce("var", axis, keepdims, dim, keepdim)
@@ -190,12 +193,13 @@ def var(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: boo
     return Var.apply(x, axis=_axis(axis), ddof=ddof or 0, keepdims=keepdims)
 
 
-def std(x: TensorLike, axis: Axis = None, ddof: int | None = None, keepdims: bool = False,
-        *, dim: Axis = None, keepdim: bool | None = None, correction: int | None = None,
+def std(x: TensorLike, dim: Axis = None, ddof: int | None = None, keepdims: bool = False,
+        *, axis: Axis = None, keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
-    """Standard deviation over ``axis``: y = sqrt(var(x, axis, ddof));
-    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`; ``ddof`` and
-    PyTorch's ``dim``, ``keepdim``, ``correction``, ``unbiased`` as :func:`var`."""
+    """Standard deviation over the reduced axes: y = sqrt(var(x, dim, ddof));
+    dy/dx_i = (x_i - mean) / ((n - ddof) y). Shapes as :func:`sum`; ``dim`` (by
+    position: unbiased, as PyTorch) or ``axis=`` (NumPy's ``ddof=0``), ``ddof``,
+    ``keepdim``, ``correction``, ``unbiased`` as :func:`var`."""
     if dim is not None or keepdim is not None or correction is not None or unbiased is not None:
         axis, keepdims = _torch_reduce("std", axis, keepdims, dim, keepdim)
         ddof = _correction("std", ddof, correction, unbiased, dim)
@@ -215,37 +219,44 @@ def _correction(where: str, ddof: int | None, correction: int | None,
     return 0 if dim is None else 1
 
 
-def max(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
-        dim: int | None = None, keepdim: bool | None = None) -> Any:
-    """Maximum over ``axis``; the gradient goes to the maximal elements (shared
-    equally between ties). Shapes as :func:`sum`.
+def max(x: TensorLike, dim: int | Tensor | None = None, keepdim: bool | None = None,  # noqa: A001
+        *, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Maximum over the reduced axes; the gradient goes to the maximal elements
+    (shared equally between ties). Shapes as :func:`sum`.
 
-    With PyTorch's ``dim=d`` (an int) it is PyTorch's: a pair ``(values,
-    indices)`` (also ``.values``, ``.indices``), the gradient going to the
-    element ``indices`` names; ``axis=d`` keeps NumPy's meaning (values only).
-    A tensor in place of ``axis`` is PyTorch's ``max(input, other)``: :func:`maximum`.
+    With one int ``dim`` (by position, ``x.max(1)``, or keyword) it is PyTorch's:
+    a pair ``(values, indices)`` (also ``.values``, ``.indices``), the gradient
+    going to the element ``indices`` names (a tuple ``dim``: TypeError, as
+    PyTorch). NumPy's ``axis=`` (an int, a tuple or None), or no dim, gives the
+    values only, as ``np.max``. A tensor
+    in place of ``dim`` is PyTorch's ``max(input, other)``: :func:`maximum`.
     """
-    if isinstance(axis, Tensor):            # PyTorch's max(input, other): elementwise
-        return maximum(x, axis)
-    if dim is not None:
-        return _extreme_at("max", np.argmax, x, axis, keepdims, dim, keepdim)
-    if keepdim is not None:                 # (dim is None here: axis stays)
-        _, keepdims = _torch_reduce("max", None, keepdims, None, keepdim)
-    return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
+    if dim is None and keepdim is None:     # NumPy's reading: no extra frame
+        return Max.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return _extreme("max", Max, np.argmax, maximum, x, dim, keepdim, axis, keepdims)
 
 
-def min(x: TensorLike, axis: Axis | Tensor = None, keepdims: bool = False, *,  # noqa: A001
-        dim: int | None = None, keepdim: bool | None = None) -> Any:
-    """Minimum over ``axis``; the gradient goes to the minimal elements (shared
-    equally between ties). Shapes as :func:`sum`; ``dim=d`` gives PyTorch's
-    ``(values, indices)`` pair and a tensor ``other`` :func:`minimum`, as :func:`max`."""
-    if isinstance(axis, Tensor):            # PyTorch's min(input, other): elementwise
-        return minimum(x, axis)
+def min(x: TensorLike, dim: int | Tensor | None = None, keepdim: bool | None = None,  # noqa: A001
+        *, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Minimum over the reduced axes; the gradient goes to the minimal elements
+    (shared equally between ties). Shapes as :func:`sum`; one int ``dim`` gives
+    PyTorch's ``(values, indices)`` pair, ``axis=`` NumPy's values, a tensor
+    ``other`` :func:`minimum`, as :func:`max`."""
+    if dim is None and keepdim is None:
+        return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return _extreme("min", Min, np.argmin, minimum, x, dim, keepdim, axis, keepdims)
+
+
+def _extreme(where: str, op: type[Function], arg: Callable[..., Any],
+             elementwise: Callable[[TensorLike, TensorLike], Tensor], x: TensorLike,
+             dim: Any, keepdim: bool | None, axis: Axis, keepdims: bool) -> Any:
+    if isinstance(dim, Tensor):             # PyTorch's max(input, other): elementwise
+        return elementwise(x, dim)
     if dim is not None:
-        return _extreme_at("min", np.argmin, x, axis, keepdims, dim, keepdim)
-    if keepdim is not None:                 # (dim is None here: axis stays)
-        _, keepdims = _torch_reduce("min", None, keepdims, None, keepdim)
-    return Min.apply(x, axis=_axis(axis), keepdims=keepdims)
+        return _extreme_at(where, arg, x, axis, keepdims, dim, keepdim)
+    if keepdim is not None:
+        axis, keepdims = _torch_reduce(where, axis, keepdims, None, keepdim)
+    return op.apply(x, axis=_axis(axis), keepdims=keepdims)
 
 
 class MaxMin(NamedTuple):
@@ -259,7 +270,8 @@ def _extreme_at(where: str, arg: Callable[..., Any], x: TensorLike, axis: Axis,
                 keepdims: bool, dim: int, keepdim: bool | None) -> MaxMin:
     axis, keepdims = _torch_reduce(where, axis, keepdims, dim, keepdim)
     if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{where}(dim=...): expected one int dim, got {axis!r}")
+        raise TypeError(f"{where}(dim=...): expected one int dim, got {axis!r} (axis= "
+                        f"reduces over several, as NumPy)")
     x = x if isinstance(x, Tensor) else as_tensor(x)
     idx = arg(x.data, axis=axis, keepdims=True)
     values = take_along_dim(x, idx, int(axis))
@@ -351,19 +363,16 @@ def cumsum(x: TensorLike, axis: int | None = None, *, dim: int | None = None) ->
 def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """The p-norm (sum_i |x_i|^p)^(1/p) over ``dim`` (None: all elements), as
     ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (max |x_i|).
-    Built from abs, sum, pow (and sqrt for p=2), so differentiable through them."""
+    dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1), and 0 where the norm is 0 (PyTorch's
+    subgradient, not 0/0); ``inf`` goes through max and abs."""
     x = x if isinstance(x, Tensor) else as_tensor(x)
     if p == "fro":
         p = 2
     if isinstance(p, str) or isinstance(p, bool) or not p > 0:
         raise ValueError(f"norm: expected p to be a positive number, 'fro' or inf, got {p!r}")
-    if p == 2:
-        return sqrt(sum(x * x, _axis(dim), keepdim))
     if p == float("inf"):
-        return max(abs(x), _axis(dim), keepdim)
-    if p == 1:
-        return sum(abs(x), _axis(dim), keepdim)
-    return sum(abs(x) ** p, _axis(dim), keepdim) ** (1.0 / p)
+        return max(abs(x), axis=_axis(dim), keepdims=keepdim)
+    return Norm.apply(x, p=p, axis=_axis(dim), keepdims=keepdim)
 
 
 def softmax(x: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -500,13 +509,18 @@ def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = Non
 def einsum(equation: str, *operands: TensorLike | Sequence[TensorLike]) -> Tensor:
     """``torch.einsum`` / ``np.einsum``: e.g. ``einsum('bij,bjk->bik', a, b)`` (operands
     also as one list). Each operand's letters name its axes; letters missing from the
-    output are summed. Differentiable for every operand; repeated letters within one
-    operand and ``...`` raise ValueError (see minigrad/ops/einsum.py)."""
+    output are summed; a letter repeated in one operand takes its diagonal
+    (``'ii->'``: the trace); ``...`` stands for the remaining axes (broadcast between
+    operands). Differentiable for every operand (see minigrad/ops/einsum.py)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
         raise TypeError(f"einsum: expected the equation first, got {type(equation).__name__}")
-    return Einsum.apply(*operands, equation=equation)
+    xs = [x if isinstance(x, Tensor) else as_tensor(x)  # type: ignore[arg-type]
+          for x in operands]
+    equation, shapes = expand_ellipsis(equation, [x.shape for x in xs])
+    xs = [x if shape is None else reshape(x, shape) for x, shape in zip(xs, shapes)]
+    return Einsum.apply(*xs, equation=equation)
 
 
 def getitem(x: TensorLike, index: Index) -> Tensor:
@@ -568,6 +582,7 @@ def _install() -> None:
                    prod=prod, cumsum=cumsum, norm=norm)
     methods.update((f.__name__, f) for f in (sin, cos, tan, asin, acos, atan, sinh, cosh, exp2, expm1, log2, log10, log1p, rsqrt, square, erf, sign, floor, ceil, round, trunc))
     methods.update(spellings.METHODS)
+    methods.update(tensor_functions.METHODS)
     methods.update((f.__name__, f) for f in (selection.tril, selection.triu, selection.gather,
                                              selection.masked_fill, selection.sort,
                                              selection.topk, selection.multinomial))
@@ -578,10 +593,13 @@ def _install() -> None:
         setattr(T, name, f)
     T.pow = pow
     T.T = property(lambda self: transpose(self), doc="The transpose: axes reversed.")
+    T.device = property(lambda self: CPU, doc="Where the data lives: always the CPU "
+                                              "(``mg.device('cpu')``).")
     T.__abs__ = abs
 
 
-from . import selection, spellings  # noqa: E402  (built from the functions above)
+from ..device import CPU  # noqa: E402
+from . import selection, spellings, tensor_functions  # noqa: E402  (built from the above)
 
 _install()
 

@@ -7,7 +7,10 @@ Class scores sit on axis 1 (``(N, C)`` or ``(N, C, d1, ...)``, as PyTorch);
   ``dl/dx = softmax(x) - onehot(t)``. With class-probability targets q (same
   shape as x): ``l = -sum_c q_c log_softmax(x)_c``;
   ``dl/dx = softmax(x) sum_c q_c - q``, ``dl/dq = -log_softmax(x)``.
-  The log-softmax is max-shifted, so logits of any size are safe.
+  The log-softmax is max-shifted, so logits of any size are safe. With PyTorch's
+  ``label_smoothing`` e over C classes the target is q' = (1 - e) q + e / C
+  (q the one-hot of t, or the given probabilities): ``l = -sum_c q'_c
+  log_softmax(x)_c``, ``dl/dx = softmax(x) sum_c q'_c - q'``.
 * NLL (input already log-probabilities): ``l = -x[t]``; ``dl/dx = -onehot(t)``.
 * BCE (input probabilities p): ``l = -(t log p + (1 - t) log(1 - p))`` with each log
   clamped at -100 and ``dl/dp = (p - t) / max(p (1 - p), 1e-12)``, as PyTorch.
@@ -44,26 +47,33 @@ def _log_softmax(x):
 
 class CrossEntropy(Function):
     @staticmethod
-    def forward(ctx, x, target, reduction="mean"):
+    def forward(ctx, x, target, reduction="mean", label_smoothing=0.0):
         logp = _log_softmax(x)
+        eps = label_smoothing
         if target.dtype.kind == "f":                       # class probabilities
-            loss = -(target * logp).sum(axis=1)
+            q = target if not eps else target * (1 - eps) + eps / x.shape[1]
+            loss = -(q * logp).sum(axis=1)
         else:                                              # class indices
             loss = -np.take_along_axis(logp, target[:, None], axis=1)[:, 0]
-        ctx.saved = (logp, target, reduction, loss.shape)
+            if eps:
+                loss = (1 - eps) * loss - (eps / x.shape[1]) * logp.sum(axis=1)
+        ctx.saved = (logp, target, reduction, loss.shape, eps)
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        logp, target, reduction, shape = ctx.saved
+        logp, target, reduction, shape, eps = ctx.saved
         g = _spread(g, shape, reduction)[:, None]
         p = np.exp(logp)
         if target.dtype.kind == "f":
-            gx = (p * target.sum(axis=1, keepdims=True) - target) * g
-            gt = -logp * g if ctx.needs_input_grad[1] else None
+            q = target if not eps else target * (1 - eps) + eps / p.shape[1]
+            gx = (p * q.sum(axis=1, keepdims=True) - q) * g
+            gt = -(1 - eps) * logp * g if ctx.needs_input_grad[1] else None
             return gx, gt
         np.put_along_axis(p, target[:, None],
-                          np.take_along_axis(p, target[:, None], axis=1) - 1, axis=1)
+                          np.take_along_axis(p, target[:, None], axis=1) - (1 - eps), axis=1)
+        if eps:
+            p -= eps / p.shape[1]
         return p * g, None
 
 

@@ -2,7 +2,7 @@
 
 Each is built from existing ops (so it is differentiable, and gradient-tested,
 through them) or, for dtype and device conversions, from ``astype``:
-``view``, ``view_as``, ``reshape_as``, ``t``, ``contiguous``, ``permute``,
+``view`` (also ``view(dtype)``), ``view_as``, ``reshape_as``, ``t``, ``contiguous``, ``permute``,
 ``narrow``, ``chunk``, ``split``, ``repeat``, ``clamp``, ``float double long int
 bool``, ``type``, ``to``, ``new_zeros new_ones new_empty new_full new_tensor``.
 ``minigrad.ops`` installs them on Tensor beside NumPy's names, which stay.
@@ -47,10 +47,22 @@ def _dim(where: str, x: Tensor, dim: int) -> int:
 
 
 # ------------------------------------------------------------- shapes
-def view(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
+def view(x: Tensor, *shape: int | Sequence[int] | DTypeLike) -> Tensor:
     """PyTorch's ``view``: the same elements in ``shape`` (``view(2, -1)`` or
-    ``view((2, -1))``); a :func:`reshape` (NumPy copies only when it must)."""
-    return reshape(x, *shape)
+    ``view((2, -1))``), a :func:`reshape` (NumPy copies only when it must); or
+    ``view(dtype)``: the bytes reinterpreted as ``dtype`` (the last axis rescaled by
+    the ratio of item sizes, sharing memory, as ``np.ndarray.view``), a new tensor
+    with no history -- not differentiable, as PyTorch's."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+        dt = np.dtype(shape[0])  # type: ignore[arg-type]
+        if dt == x.dtype:
+            return x
+        try:
+            return Tensor._wrap(x.data.view(dt))
+        except ValueError as e:
+            raise RuntimeError(f"view({dt}): cannot reinterpret a {x.dtype} tensor of "
+                               f"shape {x.shape} as {dt} ({e})") from None
+    return reshape(x, *shape)  # type: ignore[arg-type]
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
