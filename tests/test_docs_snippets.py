@@ -68,12 +68,22 @@ def run_page(page: Path) -> dict:
 
 
 PAGES = pages()
+_RAN: dict[Path, dict] = {}
+
+
+def ran(page: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The namespace of ``page`` after its blocks ran in ``folder`` (once per session)."""
+    if page not in _RAN:
+        monkeypatch.chdir(folder)     # conftest restores the seed and default dtype
+        _RAN[page] = run_page(page)
+        monkeypatch.undo()
+    return _RAN[page]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)       # conftest restores the seed and default dtype
-    run_page(page)
+    _RAN.pop(page, None)
+    ran(page, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
@@ -122,7 +132,23 @@ def _svg_labels(svg: str) -> list[str]:
 def test_the_autograd_picture_is_the_one_its_page_draws(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run_page(DOCS / "autograd.md")
+    monkeypatch.undo()
     drawn = _svg_labels((tmp_path / "autograd_graph.svg").read_text())
     committed = _svg_labels((DOCS / "images" / "autograd_graph.svg").read_text())
     assert "w" in drawn and "output: Mean" in drawn
     assert drawn == committed, "regenerate docs/images/autograd_graph.svg (docs/autograd.md)"
+
+
+def test_the_tbptt_page_prints_the_k3_table(tmp_path, monkeypatch):
+    """The rows the page's hooks collected through nn.utils.TBPTT are those of TBPTT(1, K):
+    at step t the gradient of J_t reaches h_t, ..., h_max(1, t-K+1), nothing older; the
+    reset before step 3 keeps every gradient inside its document."""
+    page = ran(DOCS / "tbptt.md", tmp_path, monkeypatch)
+    K, T = page["K"], page["T"]
+    assert K == 3 and page["words"] == ["Deep", "Learning", "is", "Powerful", "!"]
+    window = lambda t, first=1: list(range(t, max(first, t - K + 1) - 1, -1))
+    assert [list(row) for row in page["per_step"]] == [window(t) for t in range(1, T + 1)]
+    assert [list(row) for row in page["two_documents"]] == (
+        [window(t) for t in (1, 2)] + [window(t, first=3) for t in (3, 4, 5)])
+    assert [list(row) for row in page["chunked"]] == [window(3), window(5)]
+    assert all(n > 0 for row in page["per_step"] for n in row.values())
