@@ -12,6 +12,7 @@ New pages are picked up by the glob: nothing to register.
 A failing block is reported by its page and line: the code is compiled with the page's
 path as file name and padded so that tracebacks give the markdown file's line numbers.
 """
+import gc
 import re
 import traceback
 from pathlib import Path
@@ -68,22 +69,34 @@ def run_page(page: Path) -> dict:
 
 
 PAGES = pages()
+# pages whose namespace a test below reads, kept after their run; every other page's is
+# dropped at once, so what it defined (ops, hooks) does not outlive its test
+KEPT = {"tbptt.md"}
 _RAN: dict[Path, dict] = {}
 
 
 def ran(page: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    """The namespace of ``page`` after its blocks ran in ``folder`` (once per session)."""
-    if page not in _RAN:
-        monkeypatch.chdir(folder)     # conftest restores the seed and default dtype
-        _RAN[page] = run_page(page)
+    """The namespace of ``page`` after its blocks ran in ``folder`` (once per session
+    for the pages in KEPT)."""
+    if page in _RAN:
+        return _RAN[page]
+    monkeypatch.chdir(folder)         # conftest restores the seed and default dtype
+    try:
+        namespace = run_page(page)
+    finally:
         monkeypatch.undo()
-    return _RAN[page]
+    if page.name in KEPT:
+        _RAN[page] = namespace
+    return namespace
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
     _RAN.pop(page, None)
-    ran(page, tmp_path, monkeypatch)
+    namespace = ran(page, tmp_path, monkeypatch)
+    if page.name not in KEPT:
+        namespace.clear()
+    gc.collect()                      # ops the page defined leave minigrad's registry
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])

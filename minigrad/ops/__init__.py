@@ -349,8 +349,8 @@ def cumsum(x: TensorLike, axis: int | None = None, *, dim: int | None = None) ->
 
 
 def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """The p-norm (sum_i |x_i|^p)^(1/p) over ``dim`` (None: all elements), as
-    ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (max |x_i|).
+    """The p-norm ``(sum_i |x_i|^p)^(1/p)`` over ``dim`` (None: all elements), as
+    ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (``max |x_i|``).
     Built from abs, sum, pow (and sqrt for p=2), so differentiable through them."""
     x = x if isinstance(x, Tensor) else as_tensor(x)
     if p == "fro":
