@@ -2,7 +2,8 @@
 cannot rot (the rule is stated at the top of docs/index.md).
 
 A page's blocks run in order in one namespace, as a reader pasting them one after
-another into one Python session would, in a fresh temporary working directory (a block
+another into one Python session would (a page listed in SELF_CONTAINED promises more,
+that each block runs on its own, and has each run in a fresh namespace), in a fresh temporary working directory (a block
 that writes a file writes it there). A block opened with ```python no-run is skipped: it
 is for snippets that are deliberately illustrative (they name objects the page cannot
 build in seconds); the escape must stay rare, fewer such blocks than runnable ones on
@@ -49,10 +50,17 @@ class SnippetError(AssertionError):
     """A block of a page raised: the message names the page, the line and the error."""
 
 
+# pages that promise every block can be pasted on its own: each runs in a fresh namespace
+SELF_CONTAINED = {"extending.md"}
+
+
 def run_page(page: Path) -> dict:
-    """Run the page's runnable blocks in order in one namespace; return it."""
+    """Run the page's runnable blocks in order in one namespace (a fresh one per block
+    for the pages in SELF_CONTAINED); return the last namespace."""
     namespace: dict = {"__name__": f"docs_{page.stem}"}
     for line, source, runs in blocks(page):
+        if page.name in SELF_CONTAINED:
+            namespace = {"__name__": f"docs_{page.stem}"}
         if runs:
             code = compile("\n" * (line - 1) + source, str(page), "exec")
             try:
@@ -165,3 +173,10 @@ def test_the_tbptt_page_prints_the_k3_table(tmp_path, monkeypatch):
         [window(t) for t in (1, 2)] + [window(t, first=3) for t in (3, 4, 5)])
     assert [list(row) for row in page["chunked"]] == [window(3), window(5)]
     assert all(n > 0 for row in page["per_step"] for n in row.values())
+
+
+def test_a_self_contained_page_runs_each_block_alone(tmp_path, monkeypatch):
+    page = tmp_path / "extending.md"
+    page.write_text("```python\nx = 1\n```\n\n```python\nprint(x)\n```\n")
+    with pytest.raises(SnippetError, match="line 6 .* NameError"):
+        run_page(page)
