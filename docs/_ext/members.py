@@ -4,7 +4,10 @@
 ``autofunction`` for each public class and function of the module: the names in its
 ``__all__`` when it has one, else every name not starting with an underscore, in
 alphabetical order (submodules, constants and type aliases are left out). A name added to
-a package therefore appears in the reference without editing the pages.
+a package therefore appears in the reference without editing the pages. An object a
+package re-exports from outside itself (``minigrad.viz.GradNormRecorder`` lives in
+``minigrad.nn.utils``) is described there too but marked ``:no-index:``, so it has one
+index entry and Sphinx does not warn about a duplicate description.
 """
 from __future__ import annotations
 
@@ -37,11 +40,14 @@ class AutoMembers(SphinxDirective):
         module = importlib.import_module(name)
         lines = []
         for member in public_names(module):
-            if inspect.isclass(getattr(module, member)):
+            obj = getattr(module, member)
+            home = getattr(obj, "__module__", None) or name
+            options = [] if home == name or home.startswith(name + ".") else ["   :no-index:"]
+            if inspect.isclass(obj):
                 lines += [f".. autoclass:: {name}.{member}", "   :members:",
-                          "   :show-inheritance:", ""]
+                          "   :show-inheritance:", *options, ""]
             else:
-                lines += [f".. autofunction:: {name}.{member}", ""]
+                lines += [f".. autofunction:: {name}.{member}", *options, ""]
         node = nodes.section()
         node.document = self.state.document
         nested_parse_with_titles(self.state, StringList(lines, source=f"automembers {name}"),
