@@ -88,6 +88,7 @@ class Optimizer:
 
     params: an iterable of Tensors, or of dicts (parameter groups) each with a
         ``"params"`` entry and optional per-group hyper-parameters.
+
     defaults: hyper-parameters used where a group does not give its own.
     """
 

@@ -361,9 +361,9 @@ def cumsum(x: TensorLike, axis: int | None = None, *, dim: int | None = None) ->
 
 
 def norm(x: TensorLike, p: Any = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """The p-norm (sum_i |x_i|^p)^(1/p) over ``dim`` (None: all elements), as
-    ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (max |x_i|).
-    dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1), and 0 where the norm is 0 (PyTorch's
+    """The p-norm ``(sum_i |x_i|^p)^(1/p)`` over ``dim`` (None: all elements), as
+    ``torch.norm``: ``p`` a positive number, ``'fro'`` (2) or ``inf`` (``max |x_i|``).
+    ``dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1)``, and 0 where the norm is 0 (PyTorch's
     subgradient, not 0/0); ``inf`` goes through max and abs."""
     x = x if isinstance(x, Tensor) else as_tensor(x)
     if p == "fro":

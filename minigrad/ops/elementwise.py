@@ -49,7 +49,7 @@ Log = pointwise("Log", np.log, lambda g, x: g / x, "input",
 Sqrt = pointwise("Sqrt", np.sqrt, lambda g, y: g / (2 * y), "output",
                  _unary_doc("y = sqrt x, dy/dx = 1/(2y)"))
 Abs = pointwise("Abs", np.abs, lambda g, x: g * np.sign(x), "input",
-                _unary_doc("y = |x|, dy/dx = sign x (0 at 0)"))
+                _unary_doc("y = ``|x|``, dy/dx = sign x (0 at 0)"))
 Tanh = pointwise("Tanh", np.tanh, lambda g, y: g * (1 - y * y), "output",
                  _unary_doc("y = tanh x, dy/dx = 1 - y^2"))
 Sigmoid = pointwise("Sigmoid", _sigmoid, lambda g, y: g * (y * (1 - y)), "output",

@@ -49,9 +49,9 @@ Cos = pointwise("Cos", np.cos, lambda g, x: -g * np.sin(x), "input",
 Tan = pointwise("Tan", np.tan, lambda g, y: g * (1 + y * y), "output",
                 _doc("y = tan x, dy/dx = 1 + y^2"))
 Asin = pointwise("Asin", np.arcsin, lambda g, x: g / np.sqrt(1 - x * x), "input",
-                 _doc("y = asin x (|x| <= 1), dy/dx = 1/sqrt(1 - x^2)"))
+                 _doc("y = asin x (``|x| <= 1``), dy/dx = 1/sqrt(1 - x^2)"))
 Acos = pointwise("Acos", np.arccos, lambda g, x: -g / np.sqrt(1 - x * x), "input",
-                 _doc("y = acos x (|x| <= 1), dy/dx = -1/sqrt(1 - x^2)"))
+                 _doc("y = acos x (``|x| <= 1``), dy/dx = -1/sqrt(1 - x^2)"))
 Atan = pointwise("Atan", np.arctan, lambda g, x: g / (1 + x * x), "input",
                  _doc("y = atan x, dy/dx = 1/(1 + x^2)"))
 Sinh = pointwise("Sinh", np.sinh, lambda g, x: g * np.cosh(x), "input",

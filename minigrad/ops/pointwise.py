@@ -48,6 +48,7 @@ def pointwise(name: str, forward: Callable[..., np.ndarray],
     """Make an elementwise op (a Function subclass) from its forward and derivative.
 
     name: the op's name: its class name and the name its nodes carry on the tape.
+
     forward: ``forward(*inputs, **params) -> y``, NumPy arrays in, one array out;
         inputs broadcast together (NumPy rules) and y has the broadcast shape.
         Its parameters after the inputs (e.g. ``slope`` in
@@ -61,6 +62,7 @@ def pointwise(name: str, forward: Callable[..., np.ndarray],
         it back to the input's shape.
     saves: what the vjps read: None, "input", "output" or "both" (see the
         module docstring for the arguments each gets).
+
     doc: the op's docstring (say the maths: y = ..., dy/dx = ...).
 
     Returns the op class; call ``Op.apply(*tensors, **params)``. Raises

@@ -119,8 +119,11 @@ class TBPTT:
     loss_fn: ``loss_fn(outputs, targets) -> scalar Tensor``, the mean loss of
         those steps (e.g. ``nn.MSELoss()``, or a lambda that flattens time and
         batch for cross-entropy).
+
     optimizer: anything with ``step()`` and ``zero_grad()``.
+
     k1, k2: positive integers with ``k1 <= k2`` (``k2=None`` means ``k1``).
+
     clip_norm: if given, ``clip_grad_norm_(params, clip_norm)`` before each step.
         ``params`` are ``model.parameters()`` (or the optimizer's param_groups
         when the model is a plain function).
