@@ -86,7 +86,7 @@ def clone(x: Tensor, *, memory_format: Any = None) -> Tensor:
 
 # ------------------------------------------------------------- arithmetic methods
 def add(input: TensorLike, other: TensorLike, *, alpha: ArrayLike = 1) -> Tensor:  # noqa: A002
-    """``input + alpha * other``, as ``torch.add`` (differentiable through + and *)."""
+    """``input + alpha * other``, as ``torch.add`` (differentiable through ``+`` and ``*``)."""
     return _add(input, other if _is_one(alpha) else _mul(other, alpha))
 
 
