@@ -42,7 +42,7 @@ from . import hooks
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import FrameType
+    from types import CodeType, FrameType
     from typing import ParamSpec, TypeVar
 
     from ._typing import Array
@@ -167,25 +167,37 @@ class detect_anomaly:
 
 
 # ------------------------------------------------------------------ the checks
+_isfinite, _all = np.isfinite, np.logical_and.reduce
+
+
 def _finite(a: Any) -> bool:
     """True unless ``a`` (an array or a Python number) is floating and holds a NaN or an
-    infinity. Two reductions, no temporary array: min and max propagate NaN."""
-    if isinstance(a, np.ndarray):
-        if a.dtype.kind not in "fc" or a.size == 0:
+    infinity (one ufunc and one reduction: no reduction whose overflow would warn)."""
+    if type(a) is np.ndarray:
+        if a.dtype.kind not in "fc":
             return True
-        return bool(np.isfinite(a.min()) and np.isfinite(a.max()))
+        return bool(_all(_isfinite(a), axis=None))
     if isinstance(a, (float, complex, np.floating, np.complexfloating)):
         return bool(np.isfinite(a))
     return True
+
+
+_outside: dict[CodeType, bool] = {}     # code object -> not minigrad's (filled as met)
 
 
 def _user_site() -> tuple[str, int] | None:
     """(file, line) of the innermost frame whose module is not minigrad (nor its nn, optim)."""
     f: FrameType | None = sys._getframe(1)
     while f is not None:
-        mod = f.f_globals.get("__name__", "")
-        if not (mod == "minigrad" or mod.startswith("minigrad.")):
-            return f.f_code.co_filename, f.f_lineno
+        code = f.f_code
+        outside = _outside.get(code)
+        if outside is None:
+            if len(_outside) > 50_000:        # (code made by exec() each time: stay bounded)
+                _outside.clear()
+            mod = f.f_globals.get("__name__", "")
+            outside = _outside[code] = not (mod == "minigrad" or mod.startswith("minigrad."))
+        if outside:
+            return code.co_filename, f.f_lineno
         f = f.f_back
     return None
 

@@ -265,7 +265,14 @@ def _read_archive(fh: IO[bytes], name: str) -> Any:
             if not info.filename.endswith(".npy"):
                 raise SerializationError(f"load: {name} holds {info.filename!r}, "
                                          f"which is not an .npy array member")
+            if info.filename[:-4] in infos:
+                raise SerializationError(f"load: {name} holds two members named "
+                                         f"{info.filename!r}")
             infos[info.filename[:-4]] = info
+        stored = sum(info.compress_size for info in infos.values())
+        if stored > size:      # (members overlapping in the file: one byte read many times)
+            raise SerializationError(f"load: {name}: its members claim {stored} stored "
+                                     f"bytes, more than the file's {size}")
 
         used: set[str] = set()
 
