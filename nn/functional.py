@@ -11,6 +11,7 @@ formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -45,7 +46,11 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
 def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
                 axis: int | None = None, size: int | None = None,
                 what: str = "features") -> Tensor:
-    """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``."""
+    """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``
+    (``TypeError`` unless ``x`` is a Tensor or an array)."""
+    if not isinstance(x, (Tensor, np.ndarray)):
+        raise TypeError(f"{who}: expected the input to be a Tensor or an array, got "
+                        f"{type(x).__name__}")
     if ndims is not None and x.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise ValueError(f"{who}: expected a {want} input, got a {x.ndim}-D input "
@@ -184,6 +189,15 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
     training, to keep no statistics); weight, bias: ``(C,)`` or None.
     """
     x = tensor_arg(x, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input (N, C, *) of at least 2 dimensions, "
+                         f"got shape {x.shape}")
+    c = x.shape[1]
+    for name, v in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if v is not None and tuple(v.shape) != (c,):
+            raise ValueError(f"batch_norm: expected {name} of shape ({c},) for {c} channels, "
+                             f"got {tuple(v.shape)}")
     shape = _channel_shape(x)
     if not training:
         if running_mean is None or running_var is None:
@@ -193,24 +207,25 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
         y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
         return _affine(y, weight, bias, shape)
     axes = (0,) + tuple(range(2, x.ndim))
-    n = x.size // x.shape[1]
+    n = x.size // c if c else 0
     if n <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                          f"training, got input shape {x.shape}")
-    stats: list[Array] = []
-    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
-    if running_mean is not None:
+    if running_mean is not None:               # (checked before anything is updated)
         if momentum is None:
             raise ValueError("batch_norm: momentum=None (a cumulative average) needs the "
                              "layer's batch count; use nn.BatchNorm*d or pass a float")
         if running_var is None:
             raise TypeError("batch_norm: running_mean was given without running_var")
+    stats: list[Array] = []
+    y = _affine(Normalize.apply(x, axes=axes, eps=eps, stats=stats), weight, bias, shape)
+    if running_mean is not None and running_var is not None and momentum is not None:
         mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
         running_mean *= 1 - momentum
         running_mean += momentum * mean
         running_var *= 1 - momentum
         running_var += momentum * (var * (n / (n - 1)))
-    return _affine(y, weight, bias, shape)
+    return y
 
 
 def layer_norm(x: TensorOrArray, normalized_shape: int | Sequence[int],
@@ -237,7 +252,9 @@ def group_norm(x: TensorOrArray, num_groups: int, weight: Tensor | None = None,
         raise ValueError(f"group_norm: expected an input (N, C, *) with C divisible by "
                          f"num_groups={num_groups}, got shape {x.shape}")
     n = x.shape[0]
-    y = Normalize.apply(x.reshape(n, num_groups, -1), axes=(2,), eps=eps).reshape(x.shape)
+    per_group = x.size // (n * num_groups) if n else math.prod(x.shape[1:]) // num_groups
+    y = Normalize.apply(x.reshape(n, num_groups, per_group), axes=(2,),
+                        eps=eps).reshape(x.shape)
     return _affine(y, weight, bias, _channel_shape(x))
 
 

@@ -78,13 +78,15 @@ class _BatchNorm(Module):
         F.check_input(who, x, ndims=self.ndims)
         F.check_input(who, x, axis=1, size=self.num_features)
         momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1
-            if momentum is None:                    # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked)
+        counting = self.training and self.track_running_stats
+        if counting and momentum is None:           # cumulative moving average
+            momentum = 1.0 / float(self.num_batches_tracked + 1)
         use_batch = self.training or not self.track_running_stats
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=use_batch, momentum=momentum, eps=self.eps)
+        y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         training=use_batch, momentum=momentum, eps=self.eps)
+        if counting:                                # (only once batch_norm has succeeded)
+            self.num_batches_tracked += 1
+        return y
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -128,6 +130,7 @@ class LayerNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         ns = self.normalized_shape
+        F.check_input(self._who(), x)
         if x.ndim < len(ns) or x.shape[x.ndim - len(ns):] != ns:
             raise ValueError(f"{self._who()}: expected input of shape (*, "
                              f"{', '.join(map(str, ns))}), got {x.shape}")
@@ -159,6 +162,7 @@ class GroupNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         who = self._who()
+        F.check_input(who, x)
         if x.ndim < 2:
             F.check_input(who, x, ndims=(2, 3, 4))
         F.check_input(who, x, axis=1, size=self.num_channels, what="channels")
