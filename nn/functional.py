@@ -61,11 +61,36 @@ def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
     return x
 
 
+_PAIR_MINIMUM = {"kernel_size": 1, "stride": 1, "padding": 0}   # smallest allowed value
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def _pair(v: IntOrPair, who: str, name: str) -> tuple[int, int]:
-    v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(v) != 2 or any(int(n) != n for n in v):
-        raise ValueError(f"{who}: {name} must be an int or a pair of ints, got {v!r}")
-    return int(v[0]), int(v[1])
+    """``v`` as a pair of ints, each at least ``_PAIR_MINIMUM[name]`` (kernel_size and
+    stride positive, padding non-negative), or a clear TypeError / ValueError."""
+    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(_is_int(n) for n in pair):
+        raise TypeError(f"{who}: {name} must be an int or a pair of ints, got {v!r}")
+    low = _PAIR_MINIMUM.get(name, 0)
+    if min(pair) < low:
+        kind = "positive" if low == 1 else "non-negative"
+        raise ValueError(f"{who}: {name} must be {kind} (an int or a pair of ints >= {low}), "
+                         f"got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def check_count(who: str, **counts: object) -> None:
+    """Raise unless every keyword (a size given to a layer, e.g. ``in_features=3``) is a
+    positive int: TypeError for a non-integer, ValueError naming it for one < 1."""
+    for name, n in counts.items():
+        if not _is_int(n):
+            raise TypeError(f"{who}: {name} must be a positive int, got "
+                            f"{type(n).__name__} {n!r}")
+        if int(n) < 1:                    # type: ignore[call-overload]  # checked: an int
+            raise ValueError(f"{who}: {name} must be a positive int, got {n}")
 
 
 # ------------------------------------------------------------------ layers
@@ -383,12 +408,15 @@ def _class_targets(who: str, x: Tensor, target: TensorLike,
     if x.ndim < 2:
         raise ValueError(f"{who}: expected scores of shape (N, C) or (N, C, *), got {x.shape}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind == "f" and probabilities:
-        _same_shape(who, x, t)
+    want = x.shape[:1] + x.shape[2:]
+    if t.dtype.kind == "f" and probabilities and t.shape == x.shape:
         return _float_target(target, x)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{who}: expected integer class indices, got dtype {t.dtype}")
-    want = x.shape[:1] + x.shape[2:]
+        given = (f"a {type(target).__name__}" if t.dtype.kind == "O" else
+                 f"a {t.dtype} target of shape {t.shape}")
+        also = f", or class probabilities of shape {x.shape}" if probabilities else ""
+        raise TypeError(f"{who}: expected target to be class indices of an integer dtype "
+                        f"(int64) and shape {want}{also}; got {given}")
     if t.shape != want:
         raise ValueError(f"{who}: expected target of shape {want} for scores of shape "
                          f"{x.shape}, got {t.shape}")

@@ -47,6 +47,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
+        F.check_count(type(self).__name__, in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = empty_parameter(self.out_features, self.in_features)
         self.register_parameter("bias", empty_parameter(self.out_features) if bias else None)

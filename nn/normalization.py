@@ -53,6 +53,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
+        F.check_count(type(self).__name__, num_features=num_features)
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, (self.num_features,), affine)
@@ -153,6 +154,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True) -> None:
         super().__init__()
+        F.check_count("GroupNorm", num_groups=num_groups, num_channels=num_channels)
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by "
                              f"num_groups={num_groups}")
@@ -185,6 +187,7 @@ class InstanceNorm2d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False) -> None:
         super().__init__()
+        F.check_count("InstanceNorm2d", num_features=num_features)
         self.num_features, self.eps, self.affine = int(num_features), float(eps), affine
         _affine_parameters(self, (self.num_features,), affine)
 
