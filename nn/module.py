@@ -343,6 +343,9 @@ class Module:
     # --------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Self:
         """Set ``training`` on self and every submodule (Dropout, BatchNorm read it); returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode is expected to be a bool, "
+                             f"got {type(mode).__name__} {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self

@@ -179,6 +179,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._check_grads()
         state, update = self.state, self.update
         for group in self.param_groups:
             for p in group["params"]:
@@ -190,6 +191,22 @@ class Optimizer:
                     s = state[p] = {}
                 update(p.data, grad, s, group)
         return loss
+
+    def _check_grads(self) -> None:
+        """Before any update: every gradient an array of its parameter's shape (else a
+        ValueError / TypeError naming the parameter), so a refused step changes nothing."""
+        for i, p in enumerate(self._index()):
+            g = p.grad
+            if g is None:
+                continue
+            if not isinstance(g, np.ndarray) or g.dtype.kind not in "biuf":
+                got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
+                raise TypeError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                                f"must be a numeric array, got {got}")
+            if g.shape != p.data.shape:
+                raise ValueError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                                 f"has shape {g.shape}, the parameter has shape "
+                                 f"{p.data.shape}")
 
     def update(self, param: Array, grad: Array, state: dict[str, Any],
                group: ParamGroup) -> None:
