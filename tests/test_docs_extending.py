@@ -12,12 +12,19 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
-def _blocks():
-    text = DOC.read_text()
+def python_blocks(doc):
+    """``(first line, source)`` of every ```python block of the markdown file ``doc``."""
+    text = doc.read_text()
     return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _BLOCK.finditer(text)]
 
 
-BLOCKS = _blocks()
+def run_block(doc, line, source):
+    """Run one block in a fresh namespace, padded so tracebacks give the file's lines."""
+    code = compile("\n" * (line - 1) + source, str(doc), "exec")
+    exec(code, {"__name__": "docs_" + doc.stem})
+
+
+BLOCKS = python_blocks(DOC)
 
 
 def test_the_file_has_its_intro_and_runnable_blocks():
@@ -29,6 +36,4 @@ def test_the_file_has_its_intro_and_runnable_blocks():
 
 @pytest.mark.parametrize("line,source", BLOCKS, ids=[f"line-{n}" for n, _ in BLOCKS])
 def test_block_runs(line, source):
-    # padded so that tracebacks give the line numbers of the markdown file
-    code = compile("\n" * (line - 1) + source, str(DOC), "exec")
-    exec(code, {"__name__": "docs_extending"})
+    run_block(DOC, line, source)
