@@ -361,6 +361,19 @@ def test_overlapping_members_are_refused(tmp_path):
         mg.load(io.BytesIO(data))
 
 
+def test_a_zip_bomb_declaring_gigabytes_is_refused_before_allocating(tmp_path):
+    buf = io.BytesIO()                       # ~1 kB of deflated zeros ...
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("z.npy", _npy(np.zeros(100_000)))
+    data = bytearray(buf.getvalue())
+    at = data.index(b"PK\x01\x02") + 24     # ... whose directory claims 4 GB unpacked
+    data[at:at + 4] = struct.pack("<L", 0xFFFF0000)
+    path = _raw(tmp_path / "bomb.npz", bytes(data))
+    with pytest.raises(mg.SerializationError,
+                       match=r"bomb\.npz.*declares 4294901760 bytes, more than its \d+ stored"):
+        mg.load(path)
+
+
 def test_a_member_expanding_beyond_deflate_s_ratio_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "bomb.npz"
     np.savez_compressed(path, z=np.zeros(100_000))     # ~800 kB from ~1 kB: ratio < 1032

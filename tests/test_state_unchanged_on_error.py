@@ -379,3 +379,21 @@ def test_tbptt_run_refusing_its_inputs_changes_nothing(what):
     assert_unchanged_by_failure(lambda: trainer.run(*args), (module_state, model),
                                 (optimizer_state, opt))
     assert trainer.num_updates == updates
+
+
+# ------------------------------------------------------------------ early stopping
+def _stopper_state(s):
+    return _copy({k: v for k, v in vars(s).items()})
+
+
+@pytest.mark.parametrize("what", ["a metric that is not a number", "not a model",
+                                  "a model of another shape at the restore"])
+def test_early_stopping_refusing_a_call_is_unchanged(what):
+    model = nn.Linear(2, 2)
+    stopper = optim.EarlyStopping(patience=1, restore_best=True)
+    stopper.step(1.0, model)                          # best so far, weights kept
+    call = {"a metric that is not a number": lambda: stopper.step("low", model),
+            "not a model": lambda: stopper.step(0.5, "model"),
+            "a model of another shape at the restore": lambda: stopper.step(
+                2.0, nn.Linear(3, 2))}[what]
+    assert_unchanged_by_failure(call, (_stopper_state, stopper), (module_state, model))
