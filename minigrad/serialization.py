@@ -180,6 +180,8 @@ def _write_atomically(path: str, members: dict[str, Array]) -> None:
     on any failure the temporary file is removed and ``path`` is untouched."""
     if os.path.islink(path):
         path = os.path.realpath(path)      # replace the link's target, as open() would
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {path!r} is a folder; give the path of a file")
     folder, base = os.path.split(os.path.abspath(path))
     tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),

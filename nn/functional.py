@@ -97,6 +97,10 @@ def check_count(who: str, **counts: object) -> None:
 def linear(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
     x = tensor_arg(x, "linear")
+    weight = tensor_arg(weight, "linear", "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: expected weight of shape (out_features, in_features), "
+                         f"got {weight.shape}")
     if x.ndim == 0:
         raise ValueError("linear: expected an input with at least 1 dimension, got a scalar")
     check_input("linear", x, axis=-1, size=weight.shape[1], what="input features")
@@ -169,6 +173,9 @@ def dropout(x: TensorOrArray, p: float = 0.5, training: bool = True) -> Tensor:
     The expectation is unchanged, so evaluation (``training=False``) is the identity.
     The mask is drawn from minigrad's generator (``mg.manual_seed``).
     """
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"dropout: p must be a number between 0 and 1, got "
+                        f"{type(p).__name__} {p!r}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
     x = tensor_arg(x, "dropout")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from minigrad.tensor import Tensor
 from .parameter import Parameter
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator
 
     from typing_extensions import Self
 
@@ -474,6 +475,9 @@ class Module:
         be given under its other names (as PyTorch saves it), which must then
         agree. Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a mapping of "
+                            f"names to arrays (a state_dict()), got {type(state_dict).__name__}")
         groups = self._state_groups()
         known = {k for g in groups.values() for k in g[3]}
         missing = [k for k, g in groups.items() if not any(a in state_dict for a in g[3])]

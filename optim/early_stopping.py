@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal, SupportsFloat
 
 import numpy as np
 
+from .optimizer import as_metric
+
 if TYPE_CHECKING:
     from typing import TypeVar
 
@@ -86,7 +88,7 @@ class EarlyStopping:
         With ``restore_best`` and a ``model``, the model's state dict is copied
         at every improvement and loaded back when True is returned.
         """
-        metric = float(metric)
+        metric = as_metric("EarlyStopping.step", metric)
         if model is not None and not callable(getattr(model, "state_dict", None)):
             raise TypeError(f"EarlyStopping.step: model must be a Module (with state_dict()) "
                             f"or None, got {type(model).__name__}")

@@ -24,7 +24,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, SupportsFloat
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, as_metric
 
 
 class LRScheduler:
@@ -102,6 +102,9 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()`` taken from a scheduler of the same kind."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict (a "
+                            f"state_dict()), got {type(state_dict).__name__}")
         own = set(self.state_dict())
         given = set(state_dict)
         if own != given:
@@ -271,7 +274,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics: SupportsFloat) -> None:  # type: ignore[override]
         """Record this epoch's metric; reduce the rates if it has plateaued."""
-        current = float(metrics)
+        current = as_metric("ReduceLROnPlateau.step", metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):
             self.best = current

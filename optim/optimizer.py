@@ -70,6 +70,16 @@ def check_betas(betas: object) -> None:
                              f"(expected a number in [0, 1))")
 
 
+def as_metric(who: str, value: object) -> float:
+    """``float(value)`` for a metric given to a schedule or early stopping, or a TypeError
+    naming ``who`` and what was given (a string, a multi-element array, None)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: expected the metric to be a number (a float or a one-element "
+                        f"Tensor), got {type(value).__name__} {value!r:.60}") from None
+
+
 def _hyper(value: Any) -> Any:
     """Hyper-parameters are kept as Python floats, so that NumPy's scalar rules
     never promote a float32 parameter's update to float64."""

@@ -6,7 +6,8 @@ import pytest
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from minigrad import nn
+from minigrad import nn, optim
+from minigrad.optim import lr_scheduler as sched
 
 X4 = mg.randn(1, 2, 5, 5)
 W = mg.randn(3, 2, 3, 3)
@@ -118,7 +119,46 @@ SWEEP = {
         ["batch_norm", "weight", "(3,)", "got (2,)"]),
     "batch_norm 1-D input": (lambda: F.batch_norm(mg.randn(3), None, None, training=True),
                              ValueError, ["batch_norm", "at least 2 dimensions", "(3,)"]),
+    # optimizers, schedules, seeds, files
+    "ReduceLROnPlateau.step('low')": (
+        lambda: sched.ReduceLROnPlateau(_sgd()).step("low"), TypeError,
+        ["ReduceLROnPlateau.step", "metric", "number", "got str 'low'"]),
+    "EarlyStopping.step(None)": (lambda: optim.EarlyStopping(patience=2).step(None), TypeError,
+                                 ["EarlyStopping.step", "metric", "number", "NoneType"]),
+    "EarlyStopping.step(model='m')": (lambda: optim.EarlyStopping(patience=2).step(1.0, "m"), TypeError,
+                                      ["EarlyStopping.step", "model", "Module", "got str"]),
+    "scheduler load_state_dict(None)": (
+        lambda: sched.StepLR(_sgd(), 2).load_state_dict(None), TypeError,
+        ["StepLR.load_state_dict", "dict", "got NoneType"]),
+    "Module.load_state_dict(None)": (lambda: nn.Linear(2, 2).load_state_dict(None), TypeError,
+                                     ["Linear.load_state_dict", "mapping", "got NoneType"]),
+    "manual_seed('a')": (lambda: mg.manual_seed("a"), TypeError,
+                         ["manual_seed", "seed", "non-negative int", "got str 'a'"]),
+    "manual_seed(-1)": (lambda: mg.manual_seed(-1), ValueError,
+                        ["manual_seed", "seed", "non-negative int", "got int -1"]),
+    "F.dropout p='a'": (lambda: F.dropout(Z, "a"), TypeError,
+                        ["dropout", "p", "number between 0 and 1", "got str 'a'"]),
+    "F.linear weight None": (lambda: F.linear(Z, None), TypeError,
+                             ["linear", "weight", "Tensor or an array", "NoneType"]),
+    "F.linear weight 1-D": (lambda: F.linear(Z, mg.ones(3)), ValueError,
+                            ["linear", "weight", "(out_features, in_features)", "(3,)"]),
+    "LSTM(2.5, 3)": (lambda: nn.LSTM(2.5, 3), TypeError,
+                     ["LSTM", "input_size", "positive int", "float 2.5"]),
+    "GRUCell(3, 0)": (lambda: nn.GRUCell(3, 0), ValueError,
+                      ["GRUCell", "hidden_size", "positive int", "got 0"]),
+    "RNN num_layers 0": (lambda: nn.RNN(3, 4, num_layers=0), ValueError,
+                         ["RNN", "num_layers", "positive int", "got 0"]),
 }
+
+
+def _sgd():
+    return optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+
+
+def test_saving_onto_a_folder_names_it(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"save: '.*' is a folder; give the path"):
+        mg.save({"a": np.ones(1)}, tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("case", list(SWEEP))
