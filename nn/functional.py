@@ -82,6 +82,15 @@ def _pair(v: IntOrPair, who: str, name: str) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def check_probability(who: str, p: object) -> None:
+    """Raise unless ``p`` is a number in [0, 1] (TypeError for a non-number)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: p must be a number between 0 and 1, got "
+                        f"{type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: probability has to be between 0 and 1, got {p}")
+
+
 def check_count(who: str, **counts: object) -> None:
     """Raise unless every keyword (a size given to a layer, e.g. ``in_features=3``) is a
     positive int: TypeError for a non-integer, ValueError naming it for one < 1."""
@@ -173,11 +182,7 @@ def dropout(x: TensorOrArray, p: float = 0.5, training: bool = True) -> Tensor:
     The expectation is unchanged, so evaluation (``training=False``) is the identity.
     The mask is drawn from minigrad's generator (``mg.manual_seed``).
     """
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"dropout: p must be a number between 0 and 1, got "
-                        f"{type(p).__name__} {p!r}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
+    check_probability("dropout", p)
     x = tensor_arg(x, "dropout")
     if not training or p == 0.0:
         return x

@@ -123,8 +123,13 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        if not isinstance(normalized_shape, (tuple, list)) or not normalized_shape:
+            raise TypeError(f"LayerNorm: normalized_shape must be an int or a non-empty "
+                            f"tuple of ints, got {normalized_shape!r}")
+        F.check_count("LayerNorm", **{f"normalized_shape[{i}]": n
+                                      for i, n in enumerate(normalized_shape)})
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = float(eps), elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine)
