@@ -24,8 +24,10 @@ observation: the mode subscribes an op hook and a backward observer in
 last one turns it off, so with it off minigrad runs exactly the code it runs
 without this module. The switch is per thread, like grad mode (a
 ``contextvars.ContextVar``: a new thread starts with it off; an asyncio task
-inherits its creator's setting). Cost when on: two reductions (min and max)
-per op output and per gradient, plus a short stack walk per op.
+inherits its creator's setting). Cost when on: an ``isfinite`` pass and one
+reduction per op output and per gradient, plus a short stack walk per op (about
+1.1x on an MLP step, 2.4x on a tiny step dominated by per-op overhead:
+``benchmarks/anomaly_cpu.py``).
 """
 from __future__ import annotations
 
