@@ -81,6 +81,8 @@ from .dtypes import int64 as long  # noqa: E402
 from .random import manual_seed  # noqa: E402
 from .size import Size  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402
+from .anomaly import (AnomalyError, detect_anomaly, is_anomaly_check_nan_enabled,  # noqa: E402
+                      is_anomaly_enabled, set_detect_anomaly)
 # (a type checker reads the first branch: the packages as installed)
 if _TYPE_CHECKING or not _siblings_outside():
     from . import nn, optim  # noqa: E402

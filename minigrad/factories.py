@@ -18,10 +18,15 @@ if TYPE_CHECKING:
     from ._typing import Array, ArrayLike, DTypeLike, Shape, TensorLike
 
 
-def _shape(shape: tuple[Any, ...]) -> Shape:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(int(n) for n in shape)
+def _shape(shape: tuple[Any, ...], where: str) -> Shape:
+    """``(2, 3)`` from ``(2, 3)`` or ``((2, 3),)``; each size a non-negative int."""
+    sizes = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
+        else shape
+    for n in sizes:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise (ValueError if isinstance(n, (int, np.integer)) else TypeError)(
+                f"{where}: expected the size as non-negative ints, got {sizes!r}")
+    return tuple(int(n) for n in sizes)
 
 
 def _leaf(array: Array, requires_grad: bool, device: Any = None) -> Tensor:
@@ -40,19 +45,19 @@ def _dt(dtype: DTypeLike | None) -> np.dtype[Any]:
 def zeros(*shape: int | Sequence[int], dtype: DTypeLike | None = None,
           requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros of ``shape`` (``zeros(2, 3)`` or ``zeros((2, 3))``), default dtype."""
-    return _leaf(np.zeros(_shape(shape), _dt(dtype)), requires_grad, device)
+    return _leaf(np.zeros(_shape(shape, "zeros"), _dt(dtype)), requires_grad, device)
 
 
 def ones(*shape: int | Sequence[int], dtype: DTypeLike | None = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones of ``shape``, default dtype."""
-    return _leaf(np.ones(_shape(shape), _dt(dtype)), requires_grad, device)
+    return _leaf(np.ones(_shape(shape, "ones"), _dt(dtype)), requires_grad, device)
 
 
 def empty(*shape: int | Sequence[int], dtype: DTypeLike | None = None,
           requires_grad: bool = False, device: Any = None) -> Tensor:
     """An uninitialised tensor of ``shape``, default dtype."""
-    return _leaf(np.empty(_shape(shape), _dt(dtype)), requires_grad, device)
+    return _leaf(np.empty(_shape(shape, "empty"), _dt(dtype)), requires_grad, device)
 
 
 def full(shape: int | Sequence[int], fill_value: ArrayLike, dtype: DTypeLike | None = None,
@@ -82,6 +87,8 @@ def arange(start: float, stop: float | None = None, step: float = 1,
     """Like ``np.arange``: integer arguments give int64, floats the default dtype."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step!r}")
     if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
         dtype = dtypes.get_default_dtype()
     return _leaf(np.arange(start, stop, step, dtype=dtype), requires_grad, device)
@@ -96,14 +103,15 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,
 def randn(*shape: int | Sequence[int], dtype: DTypeLike | None = None,
           requires_grad: bool = False, device: Any = None) -> Tensor:
     """Standard normal samples from minigrad's seeded generator."""
-    return _leaf(get_rng().standard_normal(_shape(shape)).astype(_dt(dtype)), requires_grad,
-                 device)
+    return _leaf(get_rng().standard_normal(_shape(shape, "randn")).astype(_dt(dtype)),
+                 requires_grad, device)
 
 
 def rand(*shape: int | Sequence[int], dtype: DTypeLike | None = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uniform samples in [0, 1) from minigrad's seeded generator."""
-    return _leaf(get_rng().random(_shape(shape)).astype(_dt(dtype)), requires_grad, device)
+    return _leaf(get_rng().random(_shape(shape, "rand")).astype(_dt(dtype)), requires_grad,
+                 device)
 
 
 def randint(*args: int | Sequence[int], size: Sequence[int] | None = None,

@@ -180,6 +180,8 @@ def _write_atomically(path: str, members: dict[str, Array]) -> None:
     on any failure the temporary file is removed and ``path`` is untouched."""
     if os.path.islink(path):
         path = os.path.realpath(path)      # replace the link's target, as open() would
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {path!r} is a folder; give the path of a file")
     folder, base = os.path.split(os.path.abspath(path))
     tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
@@ -265,7 +267,14 @@ def _read_archive(fh: IO[bytes], name: str) -> Any:
             if not info.filename.endswith(".npy"):
                 raise SerializationError(f"load: {name} holds {info.filename!r}, "
                                          f"which is not an .npy array member")
+            if info.filename[:-4] in infos:
+                raise SerializationError(f"load: {name} holds two members named "
+                                         f"{info.filename!r}")
             infos[info.filename[:-4]] = info
+        stored = sum(info.compress_size for info in infos.values())
+        if stored > size:      # (members overlapping in the file: one byte read many times)
+            raise SerializationError(f"load: {name}: its members claim {stored} stored "
+                                     f"bytes, more than the file's {size}")
 
         used: set[str] = set()
 

@@ -39,6 +39,11 @@ def _as_array(data: TensorLike, dtype: DTypeLike | None = None, copy: bool = Fal
         except (ValueError, TypeError) as e:
             raise TypeError(f"{where}: cannot convert {type(data).__name__} to a "
                             f"numeric array ({e})") from None
+        if arr.dtype.kind not in "biuf":
+            got = "None" if data is None else type(data).__name__
+            held = f" (whose values make dtype {arr.dtype})" if arr.ndim else ""
+            raise TypeError(f"{where}: expected data to be a number, a nested list of "
+                            f"numbers or a numeric array, got {got}{held}")
         if dtype is None and arr.dtype.kind == "f":
             arr = arr.astype(dtypes.get_default_dtype(), copy=False)
     dtypes.check_numeric(arr, where)

@@ -31,6 +31,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.random import get_rng
 
+from . import functional as F
 from .container import ModuleList, Sequential
 from .linear import Linear
 from .module import Module
@@ -88,6 +89,8 @@ class _Encoder(Module):
         self.act = _Act(activation)
 
     def forward(self, x: Tensor) -> Tensor:
+        F.check_input(self._who(), x, ndims=(2,))
+        F.check_input(self._who(), x, axis=1, size=self.weight.shape[1])
         return self.act(x @ self.weight.T + self.bias)
 
     def extra_repr(self) -> str:
@@ -125,6 +128,7 @@ class TiedAutoencoder(Module):
         self.bias_dec = Parameter(np.zeros(in_features, dt))
 
     def _check(self, x: Tensor, n: int, what: str) -> None:
+        F.check_input(f"TiedAutoencoder.{what}", x)
         if x.ndim != 2 or x.shape[1] != n:
             raise ValueError(f"TiedAutoencoder.{what}: expected input of shape (N, {n}), "
                              f"got {tuple(x.shape)}")

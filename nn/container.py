@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import functional as F
 from .module import Module
 
 if TYPE_CHECKING:
@@ -194,6 +195,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        F.check_input(self._who(), x)
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

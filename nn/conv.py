@@ -33,6 +33,7 @@ class Conv2d(Module):
                  stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True) -> None:
         super().__init__()
         who = type(self).__name__
+        F.check_count(who, in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = F._pair(kernel_size, who, "kernel_size")
         self.stride = F._pair(stride, who, "stride")

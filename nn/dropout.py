@@ -21,8 +21,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, got {p}")
+        F.check_probability("Dropout", p)
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -32,6 +32,11 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
         super().__init__()
+        F.check_count("Embedding", embedding_dim=embedding_dim)
+        if not F._is_int(num_embeddings) or num_embeddings < 0:   # (0 rows is allowed)
+            raise (TypeError if not F._is_int(num_embeddings) else ValueError)(
+                f"Embedding: num_embeddings must be a non-negative int, got "
+                f"{type(num_embeddings).__name__} {num_embeddings!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
                                          get_default_dtype()))

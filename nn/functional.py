@@ -11,6 +11,7 @@ formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -47,7 +48,11 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
 def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
                 axis: int | None = None, size: int | None = None,
                 what: str = "features") -> Tensor:
-    """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``."""
+    """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``
+    (``TypeError`` unless ``x`` is a Tensor or an array)."""
+    if not isinstance(x, (Tensor, np.ndarray)):
+        raise TypeError(f"{who}: expected the input to be a Tensor or an array, got "
+                        f"{type(x).__name__}")
     if ndims is not None and x.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise ValueError(f"{who}: expected a {want} input, got a {x.ndim}-D input "
@@ -58,17 +63,55 @@ def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
     return x
 
 
+_PAIR_MINIMUM = {"kernel_size": 1, "stride": 1, "padding": 0}   # smallest allowed value
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def _pair(v: IntOrPair, who: str, name: str) -> tuple[int, int]:
-    v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(v) != 2 or any(int(n) != n for n in v):
-        raise ValueError(f"{who}: {name} must be an int or a pair of ints, got {v!r}")
-    return int(v[0]), int(v[1])
+    """``v`` as a pair of ints, each at least ``_PAIR_MINIMUM[name]`` (kernel_size and
+    stride positive, padding non-negative), or a clear TypeError / ValueError."""
+    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(_is_int(n) for n in pair):
+        raise TypeError(f"{who}: {name} must be an int or a pair of ints, got {v!r}")
+    low = _PAIR_MINIMUM.get(name, 0)
+    if min(pair) < low:
+        kind = "positive" if low == 1 else "non-negative"
+        raise ValueError(f"{who}: {name} must be {kind} (an int or a pair of ints >= {low}), "
+                         f"got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def check_probability(who: str, p: object) -> None:
+    """Raise unless ``p`` is a number in [0, 1] (TypeError for a non-number)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: p must be a number between 0 and 1, got "
+                        f"{type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: probability has to be between 0 and 1, got {p}")
+
+
+def check_count(who: str, **counts: object) -> None:
+    """Raise unless every keyword (a size given to a layer, e.g. ``in_features=3``) is a
+    positive int: TypeError for a non-integer, ValueError naming it for one < 1."""
+    for name, n in counts.items():
+        if not _is_int(n):
+            raise TypeError(f"{who}: {name} must be a positive int, got "
+                            f"{type(n).__name__} {n!r}")
+        if int(n) < 1:                    # type: ignore[call-overload]  # checked: an int
+            raise ValueError(f"{who}: {name} must be a positive int, got {n}")
 
 
 # ------------------------------------------------------------------ layers
 def linear(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
     x = tensor_arg(x, "linear")
+    weight = tensor_arg(weight, "linear", "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: expected weight of shape (out_features, in_features), "
+                         f"got {weight.shape}")
     if x.ndim == 0:
         raise ValueError("linear: expected an input with at least 1 dimension, got a scalar")
     check_input("linear", x, axis=-1, size=weight.shape[1], what="input features")
@@ -141,8 +184,7 @@ def dropout(x: TensorOrArray, p: float = 0.5, training: bool = True) -> Tensor:
     The expectation is unchanged, so evaluation (``training=False``) is the identity.
     The mask is drawn from minigrad's generator (``mg.manual_seed``).
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
+    check_probability("dropout", p)
     x = tensor_arg(x, "dropout")
     if not training or p == 0.0:
         return x
@@ -186,6 +228,15 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
     training, to keep no statistics); weight, bias: ``(C,)`` or None.
     """
     x = tensor_arg(x, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input (N, C, *) of at least 2 dimensions, "
+                         f"got shape {x.shape}")
+    c = x.shape[1]
+    for name, v in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if v is not None and tuple(v.shape) != (c,):
+            raise ValueError(f"batch_norm: expected {name} of shape ({c},) for {c} channels, "
+                             f"got {tuple(v.shape)}")
     shape = _channel_shape(x)
     if not training:
         if running_mean is None or running_var is None:
@@ -195,24 +246,25 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
         y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
         return _affine(y, weight, bias, shape)
     axes = (0,) + tuple(range(2, x.ndim))
-    n = x.size // x.shape[1]
+    n = x.size // c if c else 0
     if n <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                          f"training, got input shape {x.shape}")
-    stats: list[Array] = []
-    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
-    if running_mean is not None:
+    if running_mean is not None:               # (checked before anything is updated)
         if momentum is None:
             raise ValueError("batch_norm: momentum=None (a cumulative average) needs the "
                              "layer's batch count; use nn.BatchNorm*d or pass a float")
         if running_var is None:
             raise TypeError("batch_norm: running_mean was given without running_var")
+    stats: list[Array] = []
+    y = _affine(Normalize.apply(x, axes=axes, eps=eps, stats=stats), weight, bias, shape)
+    if running_mean is not None and running_var is not None and momentum is not None:
         mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
         running_mean *= 1 - momentum
         running_mean += momentum * mean
         running_var *= 1 - momentum
         running_var += momentum * (var * (n / (n - 1)))
-    return _affine(y, weight, bias, shape)
+    return y
 
 
 def layer_norm(x: TensorOrArray, normalized_shape: int | Sequence[int],
@@ -239,7 +291,9 @@ def group_norm(x: TensorOrArray, num_groups: int, weight: Tensor | None = None,
         raise ValueError(f"group_norm: expected an input (N, C, *) with C divisible by "
                          f"num_groups={num_groups}, got shape {x.shape}")
     n = x.shape[0]
-    y = Normalize.apply(x.reshape(n, num_groups, -1), axes=(2,), eps=eps).reshape(x.shape)
+    per_group = x.size // (n * num_groups) if n else math.prod(x.shape[1:]) // num_groups
+    y = Normalize.apply(x.reshape(n, num_groups, per_group), axes=(2,),
+                        eps=eps).reshape(x.shape)
     return _affine(y, weight, bias, _channel_shape(x))
 
 
@@ -368,12 +422,15 @@ def _class_targets(who: str, x: Tensor, target: TensorLike,
     if x.ndim < 2:
         raise ValueError(f"{who}: expected scores of shape (N, C) or (N, C, *), got {x.shape}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind == "f" and probabilities:
-        _same_shape(who, x, t)
+    want = x.shape[:1] + x.shape[2:]
+    if t.dtype.kind == "f" and probabilities and t.shape == x.shape:
         return _float_target(target, x)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{who}: expected integer class indices, got dtype {t.dtype}")
-    want = x.shape[:1] + x.shape[2:]
+        given = (f"a {type(target).__name__}" if t.dtype.kind == "O" else
+                 f"a {t.dtype} target of shape {t.shape}")
+        also = f", or class probabilities of shape {x.shape}" if probabilities else ""
+        raise TypeError(f"{who}: expected target to be class indices of an integer dtype "
+                        f"(int64) and shape {want}{also}; got {given}")
     if t.shape != want:
         raise ValueError(f"{who}: expected target of shape {want} for scores of shape "
                          f"{x.shape}, got {t.shape}")

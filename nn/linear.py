@@ -47,12 +47,14 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
+        F.check_count(type(self).__name__, in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = empty_parameter(self.out_features, self.in_features)
         self.register_parameter("bias", empty_parameter(self.out_features) if bias else None)
         reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        F.check_input(self._who(), x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self._who()}: expected input of shape (*, {self.in_features}), "
                              f"got {x.shape}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from minigrad.versions import bump
 from .parameter import Parameter
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator
 
     from typing_extensions import Self
 
@@ -344,6 +345,9 @@ class Module:
     # --------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Self:
         """Set ``training`` on self and every submodule (Dropout, BatchNorm read it); returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode is expected to be a bool, "
+                             f"got {type(mode).__name__} {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -472,6 +476,9 @@ class Module:
         be given under its other names (as PyTorch saves it), which must then
         agree. Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a mapping of "
+                            f"names to arrays (a state_dict()), got {type(state_dict).__name__}")
         groups = self._state_groups()
         known = {k for g in groups.values() for k in g[3]}
         missing = [k for k, g in groups.items() if not any(a in state_dict for a in g[3])]

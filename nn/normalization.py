@@ -53,6 +53,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
+        F.check_count(type(self).__name__, num_features=num_features)
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, (self.num_features,), affine)
@@ -78,13 +79,15 @@ class _BatchNorm(Module):
         F.check_input(who, x, ndims=self.ndims)
         F.check_input(who, x, axis=1, size=self.num_features)
         momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1
-            if momentum is None:                    # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked)
+        counting = self.training and self.track_running_stats
+        if counting and momentum is None:           # cumulative moving average
+            momentum = 1.0 / float(self.num_batches_tracked + 1)
         use_batch = self.training or not self.track_running_stats
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=use_batch, momentum=momentum, eps=self.eps)
+        y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         training=use_batch, momentum=momentum, eps=self.eps)
+        if counting:                                # (only once batch_norm has succeeded)
+            self.num_batches_tracked += 1
+        return y
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -120,14 +123,20 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        if not isinstance(normalized_shape, (tuple, list)) or not normalized_shape:
+            raise TypeError(f"LayerNorm: normalized_shape must be an int or a non-empty "
+                            f"tuple of ints, got {normalized_shape!r}")
+        F.check_count("LayerNorm", **{f"normalized_shape[{i}]": n
+                                      for i, n in enumerate(normalized_shape)})
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = float(eps), elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine)
 
     def forward(self, x: Tensor) -> Tensor:
         ns = self.normalized_shape
+        F.check_input(self._who(), x)
         if x.ndim < len(ns) or x.shape[x.ndim - len(ns):] != ns:
             raise ValueError(f"{self._who()}: expected input of shape (*, "
                              f"{', '.join(map(str, ns))}), got {x.shape}")
@@ -150,6 +159,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True) -> None:
         super().__init__()
+        F.check_count("GroupNorm", num_groups=num_groups, num_channels=num_channels)
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by "
                              f"num_groups={num_groups}")
@@ -159,6 +169,7 @@ class GroupNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         who = self._who()
+        F.check_input(who, x)
         if x.ndim < 2:
             F.check_input(who, x, ndims=(2, 3, 4))
         F.check_input(who, x, axis=1, size=self.num_channels, what="channels")
@@ -181,6 +192,7 @@ class InstanceNorm2d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False) -> None:
         super().__init__()
+        F.check_count("InstanceNorm2d", num_features=num_features)
         self.num_features, self.eps, self.affine = int(num_features), float(eps), affine
         _affine_parameters(self, (self.num_features,), affine)
 

@@ -21,6 +21,11 @@ class _Pool2d(Module):
     def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,
                  padding: IntOrPair = 0) -> None:
         super().__init__()
+        who = type(self).__name__
+        F._pair(kernel_size, who, "kernel_size")        # (checked now, kept as given)
+        if stride is not None:
+            F._pair(stride, who, "stride")
+        F._pair(padding, who, "padding")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding

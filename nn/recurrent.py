@@ -33,6 +33,7 @@ from minigrad.ops.recurrent import cell_spec, recurrent
 from minigrad.random import get_rng
 from minigrad.tensor import tensor_arg
 
+from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
@@ -78,9 +79,7 @@ class _CellBase(_Mode, Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__()
-        if input_size < 1 or hidden_size < 1:
-            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be "
-                             f"positive, got {input_size} and {hidden_size}")
+        F.check_count(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
         G, H = cell_spec(self._mode).gates, hidden_size
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         self.weight_ih = _uniform((G * H, input_size), H)
@@ -218,9 +217,8 @@ class _RecurrentLayer(_Mode, Module):
                  bidirectional: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
-        if input_size < 1 or hidden_size < 1 or num_layers < 1:
-            raise ValueError(f"{name}: input_size, hidden_size and num_layers must be "
-                             f"positive, got {input_size}, {hidden_size}, {num_layers}")
+        F.check_count(name, input_size=input_size, hidden_size=hidden_size,
+                      num_layers=num_layers)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers

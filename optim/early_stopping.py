@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal, SupportsFloat
 
 import numpy as np
 
+from .optimizer import as_metric
+
 if TYPE_CHECKING:
     from typing import TypeVar
 
@@ -86,21 +88,26 @@ class EarlyStopping:
         With ``restore_best`` and a ``model``, the model's state dict is copied
         at every improvement and loaded back when True is returned.
         """
-        metric = float(metric)
-        self.epoch += 1
+        metric = as_metric("EarlyStopping.step", metric)
+        if model is not None and not callable(getattr(model, "state_dict", None)):
+            raise TypeError(f"EarlyStopping.step: model must be a Module (with state_dict()) "
+                            f"or None, got {type(model).__name__}")
         if not math.isnan(metric) and self.is_improvement(metric):
-            self.best = metric
-            self.best_epoch = self.epoch - 1
-            self.num_bad_epochs = 0
             if self.restore_best and model is not None:
                 self.best_state = {k: np.array(v, copy=True)
                                    for k, v in model.state_dict().items()}
+            self.epoch += 1
+            self.best = metric
+            self.best_epoch = self.epoch - 1
+            self.num_bad_epochs = 0
             self.stopped = False
             return False
+        stopped = self.num_bad_epochs + 1 >= self.patience
+        if stopped and self.restore_best and model is not None:
+            self.restore(model)                  # (may refuse the model: nothing counted yet)
+        self.epoch += 1
         self.num_bad_epochs += 1
-        self.stopped = self.num_bad_epochs >= self.patience
-        if self.stopped and self.restore_best and model is not None:
-            self.restore(model)
+        self.stopped = stopped
         return self.stopped
 
     def restore(self, model: _M) -> _M:

@@ -164,13 +164,13 @@ class LBFGS(Optimizer):
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
-        state = self.state.setdefault(self._params[0], {})
-        state.setdefault("func_evals", 0)
-        state.setdefault("n_iter", 0)
-
         with enable_grad():
             orig_loss = closure()                               # f(x), g = grad f(x)
         loss = float(cast(SupportsFloat, orig_loss))
+        self._check_grads()                    # (the state is touched only from here on)
+        state = self.state.setdefault(self._params[0], {})
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()

@@ -24,7 +24,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, SupportsFloat
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, as_metric
 
 
 class LRScheduler:
@@ -41,20 +41,27 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self._attach(optimizer)
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
+        if last_epoch != -1:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"{type(self).__name__}: resuming with last_epoch="
                                    f"{last_epoch} needs 'initial_lr' in param_groups[{i}] "
                                    f"(load the optimizer's state dict first)")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._initial = True              # the constructor's step keeps the rates
-        self.step()
-        self._initial = False
+        saved = [dict(group) for group in optimizer.param_groups]
+        try:
+            if last_epoch == -1:
+                for group in optimizer.param_groups:
+                    group.setdefault("initial_lr", group["lr"])
+            self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+            self.last_epoch = last_epoch
+            self._initial = True              # the constructor's step keeps the rates
+            self.step()
+            self._initial = False
+        except BaseException:                 # a refused schedule leaves the optimizer as it was
+            for group, before in zip(optimizer.param_groups, saved):
+                group.clear()
+                group.update(before)
+            raise
 
     def _attach(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -95,6 +102,9 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a ``state_dict()`` taken from a scheduler of the same kind."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict (a "
+                            f"state_dict()), got {type(state_dict).__name__}")
         own = set(self.state_dict())
         given = set(state_dict)
         if own != given:
@@ -264,7 +274,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics: SupportsFloat) -> None:  # type: ignore[override]
         """Record this epoch's metric; reduce the rates if it has plateaued."""
-        current = float(metrics)
+        current = as_metric("ReduceLROnPlateau.step", metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):
             self.best = current

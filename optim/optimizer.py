@@ -71,6 +71,16 @@ def check_betas(betas: object) -> None:
                              f"(expected a number in [0, 1))")
 
 
+def as_metric(who: str, value: object) -> float:
+    """``float(value)`` for a metric given to a schedule or early stopping, or a TypeError
+    naming ``who`` and what was given (a string, a multi-element array, None)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: expected the metric to be a number (a float or a one-element "
+                        f"Tensor), got {type(value).__name__} {value!r:.60}") from None
+
+
 def _hyper(value: Any) -> Any:
     """Hyper-parameters are kept as Python floats, so that NumPy's scalar rules
     never promote a float32 parameter's update to float64."""
@@ -181,6 +191,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._check_grads()
         state, update = self.state, self.update
         changed = []
         for group in self.param_groups:
@@ -195,6 +206,22 @@ class Optimizer:
                 changed.append(p.data)
         bump(*changed)                # a node that saved a parameter now refuses to backward
         return loss
+
+    def _check_grads(self) -> None:
+        """Before any update: every gradient an array of its parameter's shape (else a
+        ValueError / TypeError naming the parameter), so a refused step changes nothing."""
+        for i, p in enumerate(self._index()):
+            g = p.grad
+            if g is None:
+                continue
+            if not isinstance(g, np.ndarray) or g.dtype.kind not in "biuf":
+                got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
+                raise TypeError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                                f"must be a numeric array, got {got}")
+            if g.shape != p.data.shape:
+                raise ValueError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                                 f"has shape {g.shape}, the parameter has shape "
+                                 f"{p.data.shape}")
 
     def update(self, param: Array, grad: Array, state: dict[str, Any],
                group: ParamGroup) -> None:

@@ -6,11 +6,13 @@ import io
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
 import time
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -109,6 +111,53 @@ def test_a_failed_save_leaves_the_previous_file_intact(target, attr, n, tmp_path
     assert back["epoch"] == 1
     np.testing.assert_array_equal(back["w"], OLD["w"])
     mg.save(NEW, path)                                          # and a retry works
+    assert mg.load(path)["epoch"] == 2
+
+
+class _FailingFile:
+    """A file proxy whose ``fail_at``-th ``write`` raises (0: never); counts writes."""
+
+    def __init__(self, fh, fail_at):
+        self._fh, self.fail_at, self.writes = fh, fail_at, 0
+
+    def write(self, data):
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise OSError(f"injected failure at write {self.writes}")
+        return self._fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+
+def _inject_write_failure(monkeypatch, fail_at):
+    real, seen = ser._write_archive, []
+
+    def write_archive(fh, members):
+        proxy = _FailingFile(fh, fail_at)
+        seen.append(proxy)
+        real(proxy, members)
+    monkeypatch.setattr(ser, "_write_archive", write_archive)
+    return seen
+
+
+def test_a_failure_at_every_single_write_leaves_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    mg.save(OLD, path)
+    seen = _inject_write_failure(monkeypatch, 0)
+    mg.save(NEW, tmp_path / "count.npz")                        # count the writes of a save
+    monkeypatch.undo()
+    os.unlink(tmp_path / "count.npz")
+    total = seen[0].writes
+    assert total > 10
+    for k in range(1, total + 1):
+        _inject_write_failure(monkeypatch, k)
+        with pytest.raises(OSError, match=f"at write {k}$"):
+            mg.save(NEW, path)
+        monkeypatch.undo()
+        assert os.listdir(tmp_path) == ["ckpt.npz"], k           # no temporary left
+        assert mg.load(path)["epoch"] == 1, k
+    mg.save(NEW, path)
     assert mg.load(path)["epoch"] == 2
 
 
@@ -277,6 +326,52 @@ def test_flipped_bytes_never_load_silently_wrong(tmp_path):
 def test_a_missing_path_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         mg.load(tmp_path / "nope.npz")
+
+
+def _overlapping_zip(n_b=100_000):
+    """Two stored members, A's data quoting all of B's member: B's bytes counted twice
+    (the overlap trick of zip bombs: each member is small, together more than the file)."""
+    def local(name, crc, n):
+        return struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, n, n,
+                           len(name), 0) + name
+
+    def central(name, crc, n, offset):
+        return struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, n, n,
+                           len(name), 0, 0, 0, 0, 0, offset) + name
+
+    data_b = _npy(np.zeros(n_b, np.uint8))
+    quoted = local(b"b.npy", zlib.crc32(data_b), len(data_b)) + data_b
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (len(quoted),)})
+    data_a = header.getvalue() + quoted
+    body = local(b"a.npy", zlib.crc32(data_a), len(data_a)) + data_a
+    directory = (central(b"a.npy", zlib.crc32(data_a), len(data_a), 0)
+                 + central(b"b.npy", zlib.crc32(data_b), len(data_b),
+                           len(body) - len(quoted)))
+    return body + directory + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 2, 2,
+                                          len(directory), len(body), 0)
+
+
+def test_overlapping_members_are_refused(tmp_path):
+    data = _overlapping_zip()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:           # zipfile itself reads both
+        assert sum(len(zf.read(n)) for n in zf.namelist()) > len(data)
+    with pytest.raises(mg.SerializationError, match=r"claim \d+ stored bytes, more than"):
+        mg.load(io.BytesIO(data))
+
+
+def test_a_zip_bomb_declaring_gigabytes_is_refused_before_allocating(tmp_path):
+    buf = io.BytesIO()                       # ~1 kB of deflated zeros ...
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("z.npy", _npy(np.zeros(100_000)))
+    data = bytearray(buf.getvalue())
+    at = data.index(b"PK\x01\x02") + 24     # ... whose directory claims 4 GB unpacked
+    data[at:at + 4] = struct.pack("<L", 0xFFFF0000)
+    path = _raw(tmp_path / "bomb.npz", bytes(data))
+    with pytest.raises(mg.SerializationError,
+                       match=r"bomb\.npz.*declares 4294901760 bytes, more than its \d+ stored"):
+        mg.load(path)
 
 
 def test_a_member_expanding_beyond_deflate_s_ratio_is_refused(tmp_path, monkeypatch):

@@ -443,7 +443,13 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if not shape:
         return reshape(x, 1)
     s, e = start_dim % len(shape), end_dim % len(shape)
-    return reshape(x, shape[:s] + (-1,) + shape[e + 1:])
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"for a {len(shape)}-D input of shape {shape}")
+    merged = 1
+    for n in shape[s:e + 1]:          # (not -1: a size-0 axis leaves -1 undetermined)
+        merged *= n
+    return reshape(x, shape[:s] + (merged,) + shape[e + 1:])
 
 
 def squeeze(x: Tensor, axis: int | Sequence[int] | None = None, *,
