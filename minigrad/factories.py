@@ -133,7 +133,7 @@ def randint(*args: int | Sequence[int], size: Sequence[int] | None = None,
     if not int(low) < int(high):
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     dt = np.dtype(np.int64 if dtype is None else dtype)
-    draws = get_rng().integers(int(low), int(high), _shape((size,)))
+    draws = get_rng().integers(int(low), int(high), _shape((size,), "randint"))
     return _leaf(draws.astype(dt), requires_grad, device)
 
 
