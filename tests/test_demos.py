@@ -11,7 +11,7 @@ import pytest
 from minigrad import demos
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OWNED = ["adding", "graph", "optimizers", "pretrain", "spirals"]
+OWNED = ["adding", "charlm", "graph", "optimizers", "pretrain", "spirals"]
 
 
 def _cli(*args, cwd=ROOT):
@@ -46,7 +46,7 @@ def test_cli_refuses_an_unknown_demo_naming_the_known_ones():
     out = _cli("no_such_demo")
     assert out.returncode == 2
     assert "unknown demo 'no_such_demo'" in out.stderr and "spirals" in out.stderr
-    with pytest.raises(ValueError, match="unknown demo 'nope': expected one of .*spirals"):
+    with pytest.raises(ValueError, match="unknown demo 'nope': expected one of .*charlm"):
         demos.run("nope", [])
 
 
@@ -110,3 +110,23 @@ def test_graph_draws_the_pictures(tmp_path):
     for p in r["written"]:
         if p.endswith(".png"):
             assert_picture(p)
+
+
+def test_readme_opens_with_the_two_commands_ci_runs():
+    """The README's first fenced block: install + the flagship in quick mode, then the
+    tests; .ci/run extracts exactly that block (checked by running its extraction)."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    assert text.startswith("```")
+    block = text.split("```")[1].strip().splitlines()
+    assert len(block) == 2
+    assert block[0].startswith("pip install ") and "python -m minigrad charlm --quick" in block[0]
+    assert "python -m pytest" in block[1]
+    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as fh:
+        ci = fh.read()
+    extract = next(line for line in ci.splitlines() if line.startswith("readme_block="))
+    assert "awk" in extract
+    out = subprocess.run(["bash", "-c", extract.split("=", 1)[1].strip("$()\\ ")
+                          + " | grep -v '^[[:space:]]*$'"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.stdout.splitlines() == block

@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
 from minigrad.random import manual_seed
 
-__all__ = ["demo_parser", "setup", "progress_flag", "save_figure"]
+__all__ = ["demo_parser", "parse", "setup", "progress_flag", "save_figure"]
 
 
 def demo_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
@@ -31,16 +32,38 @@ def demo_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
                         help="folder for plots and checkpoints, created if missing "
                              "(default: %(default)s)")
     common.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    common.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1: these products are small, and "
+                             "on a shared machine more threads only contend; needs "
+                             "threadpoolctl, else BLAS keeps its own setting)")
     common.add_argument("--no-progress", action="store_true",
                         help="no progress bars (they are off anyway when stderr is "
                              "not a terminal)")
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None,
+          quick: dict[str, Any]) -> argparse.Namespace:
+    """Parse ``argv``; under ``--quick`` the defaults in ``quick`` replace the
+    parser's own, so an option given explicitly still wins."""
+    args = parser.parse_args(argv)
+    if args.quick:
+        parser.set_defaults(**quick)
+        args = parser.parse_args(argv)
+    return args
+
+
 def setup(args: argparse.Namespace) -> np.random.Generator:
-    """Make ``args.out``, seed minigrad's generator with ``args.seed``, and return a
-    NumPy generator seeded the same way for the demo's own data."""
+    """Make ``args.out``, limit BLAS to ``args.threads``, seed minigrad's generator
+    with ``args.seed``, and return a NumPy generator seeded the same way for the
+    demo's own data."""
     os.makedirs(args.out, exist_ok=True)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        threadpool_limits(args.threads, user_api="blas")
     manual_seed(args.seed)
     return np.random.default_rng(args.seed)
 

@@ -27,7 +27,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.demos._cli import demo_parser, progress_flag, save_figure, setup
+from minigrad.demos._cli import demo_parser, parse, progress_flag, save_figure, setup
 from minigrad.nn.utils import clip_grad_norm_, state_grad_norms
 from minigrad.tensor import Tensor
 from minigrad.utils.progress import progress_bar
@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--steps", type=int, default=1000, help="updates per model")
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
     p.add_argument("--clip", type=float, default=1.0, help="clip_grad_norm_ threshold")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.T, args.hidden, args.steps = 20, 16, 80
+    args = parse(p, argv, quick=dict(T=20, hidden=16, steps=80))
     rng = setup(args)
     x_probe, y_probe = adding_batch(256, args.T, rng)   # fixed batch for the diagnostics
     x_test, y_test = adding_batch(1000, args.T, rng)

@@ -22,7 +22,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.demos._cli import demo_parser, progress_flag, setup
+from minigrad.demos._cli import demo_parser, parse, progress_flag, setup
 from minigrad.nn.utils import clip_grad_norm_, detach_state
 from minigrad.tensor import Tensor
 from minigrad.utils.progress import progress_bar
@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = demo_parser("graph", __doc__)
     p.add_argument("--steps", type=int, default=150,
                    help="TBPTT updates recorded for grad_norms.png")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.steps = 30
+    args = parse(p, argv, quick=dict(steps=30))
     rng = setup(args)
     written: list[str] = []
 

@@ -27,7 +27,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.demos._cli import demo_parser, progress_flag, save_figure, setup
+from minigrad.demos._cli import demo_parser, parse, progress_flag, save_figure, setup
 from minigrad.utils.progress import progress_bar
 
 START = (-1.2, 1.0)         # Rosenbrock's own starting point
@@ -129,9 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = demo_parser("optimizers", __doc__)
     p.add_argument("--rosen-steps", type=int, default=3000, help="steps on Rosenbrock's function")
     p.add_argument("--epochs", type=int, default=40, help="epochs on the classification problem")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.rosen_steps, args.epochs = 300, 3
+    args = parse(p, argv, quick=dict(rosen_steps=300, epochs=3))
     rng = setup(args)
     # ------------------------------------------------------------------------ run
     X, y, Xt, yt, data_name = load_data(rng)

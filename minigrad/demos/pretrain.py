@@ -17,7 +17,7 @@ import numpy as np
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn, optim
-from minigrad.demos._cli import demo_parser, progress_flag, setup
+from minigrad.demos._cli import demo_parser, parse, progress_flag, setup
 from minigrad.utils.progress import progress_bar
 
 SIZES = [64, 32, 16]     # encoder stack
@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--finetune-steps", type=int, default=300)
     p.add_argument("--noise", type=float, default=0.2,
                    help="masking noise: a denoising autoencoder")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.pretrain_epochs, args.finetune_steps = 4, 100
+    args = parse(p, argv, quick=dict(pretrain_epochs=4, finetune_steps=100))
     rng = setup(args)
     X, y, source = load_data(rng)
     perm = rng.permutation(len(X))

@@ -17,7 +17,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.demos._cli import demo_parser, progress_flag, setup
+from minigrad.demos._cli import demo_parser, parse, progress_flag, setup
 from minigrad.utils.progress import progress_bar
 
 
@@ -49,9 +49,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--epochs", type=int, default=600)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=0.01)
-    args = p.parse_args(argv)
-    if args.quick:
-        args.epochs, args.points = 150, 200
+    args = parse(p, argv, quick=dict(epochs=150, points=200))
     rng = setup(args)
     x_train, y_train = spirals(args.points, args.arms, args.noise, args.turns, rng)
     x_test, y_test = spirals(args.points, args.arms, args.noise, args.turns, rng)
