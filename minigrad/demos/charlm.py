@@ -79,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
            "validation bpc stops falling")
     a("--epochs", type=int, default=4)
     a("--patience", type=int, default=2, help="early stopping: epochs without improvement")
-    a("--time-limit", type=float, default=150.0, help="stop training after this many "
+    a("--time-limit", type=float, default=140.0, help="stop training after this many "
       "seconds, at a segment's end (0: no limit)")
     a("--segment-updates", type=int, default=4, help="updates per TBPTT.run call")
     a("--save-every", type=int, default=20, help="checkpoint every N segments "
