@@ -87,7 +87,8 @@ def parser() -> argparse.ArgumentParser:
     a("--stop-after", type=int, default=0, help="stop (with a checkpoint) after N "
       "segments in all, as if interrupted (0: never)")
     a("--resume", metavar="CKPT", default=None, help="continue the run saved in CKPT "
-      "(its settings are used; --out, --no-progress, --stop-after are yours)")
+      "(its settings are used; --out, --no-progress, --stop-after, --threads and "
+      "the sampling options are yours)")
     a("--sample", metavar="CKPT", default=None, help="only sample from CKPT's model")
     a("--prompt", default="", help="text to start sampling from (default: a line break)")
     a("--length", type=int, default=400, help="characters to sample")
