@@ -90,3 +90,27 @@ def test_streams_baseline_and_sampling():
     assert len(out) == 25 and set(out) <= set("abc")
     with pytest.raises(ValueError, match="temperature must be positive"):
         generate(CharLM(3, 4, 8), v, "a", 5, 0.0, np.random.default_rng(0))
+
+
+def test_bad_arguments_are_refused_naming_the_option(tmp_path, capsys):
+    for bad, message in [(["--batch", "0"], "--batch must be a positive integer, got 0"),
+                         (["--val-frac", "1.5"], "--val-frac must be between 0 and 1")]:
+        with pytest.raises(SystemExit):
+            demos.run("charlm", bad + ["--out", str(tmp_path)])
+        assert message in capsys.readouterr().err
+    with pytest.raises(ValueError, match="k1 must be <= k2"):
+        demos.run("charlm", ["--k1", "8", "--k2", "4", "--max-chars", "2000",
+                             "--out", str(tmp_path), "--no-progress"])
+
+
+def test_resume_from_the_last_segment_of_an_epoch(tmp_path):
+    """Interrupted right at an epoch's end: the resumed run validates that epoch."""
+    args = TINY[:]
+    args[args.index("--epochs") + 1] = "1"
+    whole = demos.run("charlm", args + ["--out", str(tmp_path / "w")])
+    n = len(whole["losses"])
+    part = demos.run("charlm", args + ["--out", str(tmp_path / "p"), "--stop-after", str(n)])
+    assert part["val_bpc"] == []
+    rest = demos.run("charlm", ["--resume", part["checkpoint"], "--no-progress",
+                                "--length", "10", "--out", str(tmp_path / "p")])
+    assert rest["losses"] == whole["losses"] and rest["val_bpc"] == whole["val_bpc"]

@@ -121,6 +121,8 @@ def build(args: argparse.Namespace, vocab_size: int) -> tuple[CharLM, Any, Any]:
     return model, opt, sched
 
 
+POSITIVE = ("embed", "hidden", "layers", "batch", "chunk", "k1", "k2", "epochs", "patience",
+            "segment_updates", "save_every")
 _STOPPER_FIELDS = ("best", "best_epoch", "num_bad_epochs", "epoch", "stopped", "best_state")
 
 
@@ -152,7 +154,14 @@ def sample_only(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train (or ``--sample``); returns the unigram and best validation bpc, the
     per-segment training losses (nats), tokens/s, the checkpoint's path and the sample."""
-    args = parse(parser(), argv, quick=QUICK)
+    p = parser()
+    args = parse(p, argv, quick=QUICK)
+    for name in POSITIVE:
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            p.error(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+    if not 0 < args.val_frac < 1:
+        p.error(f"--val-frac must be between 0 and 1, got {args.val_frac}")
     if args.sample:
         setup(args)
         return sample_only(args)
@@ -170,7 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raise ValueError(f"--resume {args.resume}: the text's characters differ from "
                          f"the checkpoint's vocabulary")
     ids = vocab.encode(text)
-    n_val = max(2, int(len(ids) * args.val_frac))
+    n_val = max(3, int(len(ids) * args.val_frac))
     train_ids, val_ids = ids[:-n_val], ids[-n_val:]
     x, y = batchify(train_ids, args.batch)
     vx, vy = batchify(val_ids, min(args.batch, (n_val - 1) // 2))
@@ -203,7 +212,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"resumed {args.resume}: epoch {run['epoch'] + 1}, segment {run['segment']}")
     path = os.path.join(args.out, CHECKPOINT)
     progress = progress_flag(args)
-    start_time, tokens, interrupted = time.perf_counter(), 0, False
+    start_time, tokens, interrupted, over_time = time.perf_counter(), 0, False, False
     model.train()
     while run["epoch"] < args.epochs and not stopper.stopped and not interrupted:
         epoch = run["epoch"]
