@@ -520,3 +520,19 @@ def test_bad_input_errors():
     bad = TBPTT(lambda xw, s: xw, mse, opt, k1=2)
     with pytest.raises(TypeError, match="must return \\(outputs, new_state\\)"):
         bad.run(x, y)
+
+
+@pytest.mark.parametrize("progress, shown", [(True, True), (False, False), (None, False)])
+def test_run_shows_a_progress_bar_only_when_asked(capsys, progress, shown):
+    """progress=True draws a bar over the updates with the running loss; False and
+    None (stderr is not a terminal under pytest) draw nothing; the result is the same."""
+    mg.manual_seed(0)
+    model = nn.GRU(2, 3)
+    trainer = TBPTT(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.0), k1=4)
+    x, y = mg.randn(12, 2, 2), mg.randn(12, 2, 3)
+    loss, _ = trainer.run(x, y, progress=progress)
+    err = capsys.readouterr().err
+    assert ("TBPTT" in err and "/3 [" in err and "update" in err) is shown
+    assert shown or err == ""
+    assert loss == TBPTT(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.0),
+                         k1=4).run(x, y, progress=False)[0]

@@ -16,6 +16,7 @@ import numpy as np
 
 from minigrad.ops import concatenate
 from minigrad.tensor import Tensor, tensor_arg
+from minigrad.utils.progress import progress_bar
 
 from .clip import clip_grad_norm_
 from .state import detach_state, reset_state
@@ -200,7 +201,8 @@ class TBPTT:
         return result
 
     def run(self, x: TensorLike, y: TensorLike, state: State = None,
-            reset: TensorLike | None = None) -> tuple[float, Any]:
+            reset: TensorLike | None = None,
+            progress: bool | None = None) -> tuple[float, Any]:
         """Train over the whole sequence; return ``(mean_loss, state)``.
 
         x: ``(T, B, ...)`` inputs; y: ``(T, ...)`` targets (sliced along time
@@ -208,7 +210,9 @@ class TBPTT:
         optional boolean ``(T, B)`` mask (see the class docstring).
         ``mean_loss`` is the step-weighted mean of the update losses, i.e. the
         mean loss per step over the sequence, as a float; ``state`` is the
-        state after step ``T - 1``, detached.
+        state after step ``T - 1``, detached. progress: a bar over the updates
+        with the running mean loss (``minigrad.utils.progress``: ``None`` shows it
+        when stderr is a terminal and the run makes more than one update).
         """
         where = "TBPTT.run"
         x = tensor_arg(x, where, "x", arrays_only=False)
@@ -231,6 +235,9 @@ class TBPTT:
         params = self._params() if self.clip_norm is not None else None
         state = detach_state(state)
         total = 0.0
+        n_updates = -(-T // self.k1)
+        bar = progress_bar(total=n_updates, desc="TBPTT", unit="update", leave=False,
+                           progress=False if progress is None and n_updates == 1 else progress)
         windows = tbptt_windows(T, self.k1, self.k2)
         window: tuple[int, int, int] | None = next(windows)
         while window is not None:
@@ -264,4 +271,7 @@ class TBPTT:
             total += loss.item() * (end - loss_start)
             del out, outputs, loss
             state = carry
+            bar.update(1)
+            bar.set_postfix(loss=f"{total / end:.4f}", refresh=False)
+        bar.close()
         return total / T, state
