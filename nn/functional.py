@@ -27,6 +27,8 @@ from minigrad.ops.reduce import LogSoftmax, Softmax
 from minigrad.random import get_rng
 from minigrad.tensor import Tensor, as_tensor, tensor_arg
 
+from .attention_functional import scaled_dot_product_attention
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -38,7 +40,8 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
            "batch_norm", "layer_norm", "group_norm", "instance_norm", "flatten",
            "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
            "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "cross_entropy",
-           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "scaled_dot_product_attention"]
 
 
 # ------------------------------------------------------------------ checks

@@ -286,6 +286,8 @@ def test_tensor_used_twice_accumulates(case, data):
 # Ops whose gradient tests are not drawn from a table of strategies: name -> where.
 TESTED_ELSEWHERE = {
     "Recurrent": "test_recurrent_layers.py",   # per cell kind, NumPy and Numba paths
+    "ScaledDotProductAttention": "test_attention.py",   # shapes x masks x heads
+    "AttentionWeights": "test_multihead_attention.py",  # need_weights=True
 }
 
 
