@@ -13,4 +13,8 @@ from .activation import (ELU, GELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, 
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .autoencoder import StackedAutoencoder, TiedAutoencoder  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
+from .positional import PositionalEncoding  # noqa: F401
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401
+                          TransformerEncoder, TransformerEncoderLayer)
 from . import functional, init, utils  # noqa: F401

@@ -29,6 +29,8 @@ from minigrad.ops.reduce import LogSoftmax, Softmax
 from minigrad.random import get_rng
 from minigrad.tensor import Tensor, as_tensor, tensor_arg
 
+from .attention_functional import scaled_dot_product_attention
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -41,7 +43,7 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
            "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
            "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "one_hot", "pad"]
+           "one_hot", "pad", "scaled_dot_product_attention"]
 
 
 # ------------------------------------------------------------------ checks

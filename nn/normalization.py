@@ -121,7 +121,7 @@ class LayerNorm(Module):
     bias: Parameter | None
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True) -> None:
+                 elementwise_affine: bool = True, bias: bool = True) -> None:
         super().__init__()
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (int(normalized_shape),)
@@ -133,6 +133,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = float(eps), elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine)
+        if not bias:                                # PyTorch's LayerNorm(bias=False)
+            self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
         ns = self.normalized_shape

@@ -324,6 +324,8 @@ def _setitem(x, index):
 
 TESTED_ELSEWHERE = {
     "Recurrent": "test_recurrent_layers.py",   # per cell kind, NumPy and Numba paths
+    "ScaledDotProductAttention": "test_attention.py",   # shapes x masks x heads
+    "AttentionWeights": "test_multihead_attention.py",  # need_weights=True
 }
 
 
