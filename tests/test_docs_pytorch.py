@@ -35,7 +35,7 @@ def _names(section):
 
 def test_the_page_lists_names():
     assert len(_names("Available under PyTorch's names")) > 200
-    assert len(_names("Missing (not built yet)")) > 3      # (it shrinks as names are built)
+    assert len(_names("Missing (not built yet)")) >= 1      # (it shrinks as names are built)
 
 
 def test_every_available_name_exists():

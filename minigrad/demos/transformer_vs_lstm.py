@@ -30,6 +30,8 @@ from minigrad import nn, optim
 from minigrad.utils.progress import progress_bar
 from minigrad.utils.text import pydoc_topics_text
 
+from ._cli import demo_parser, progress_flag, setup
+
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
 
@@ -118,7 +120,7 @@ def _train(name: str, model: nn.Module, train: np.ndarray, held_out: np.ndarray,
     opt.zero_grad()
     times, curve = [0.0], [_bpc(model, held_out)]
     elapsed, step = 0.0, 0
-    bar = progress_bar(total=None, desc=name, progress=False if args.no_progress else None)
+    bar = progress_bar(total=None, desc=name, progress=progress_flag(args))
     while elapsed < args.seconds or step < args.min_steps:
         starts = rng.integers(0, len(train) - args.context - 1, size=args.batch)
         windows = train[starts[:, None] + np.arange(args.context + 1)]
@@ -179,12 +181,7 @@ def _plot_attention(maps: list[np.ndarray], sentence: str, path: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=f"python -m minigrad {NAME}",
-                                 description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a few seconds, tiny models")
-    ap.add_argument("--out", default=os.path.join(".", "minigrad-out", NAME))
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-progress", action="store_true")
+    ap = demo_parser(NAME, __doc__)
     ap.add_argument("--seconds", type=float, default=None,
                     help="training time per model (default 90, quick 1)")
     return ap
@@ -199,7 +196,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.min_steps, args.eval_every = (20, 5) if quick else (50, 25)
     args.lr = 3e-3 if quick else 2e-3
     d_model, nhead, layers, ff = (32, 2, 1, 64) if quick else (64, 4, 2, 256)
-    os.makedirs(args.out, exist_ok=True)
+    setup(args)
 
     text = pydoc_topics_text()
     chars = sorted(set(text))
