@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn.functional as F
 from minigrad.random import get_rng
 
 from .module import Module
 from .parameter import Parameter
+from .rbm_ops import FreeEnergy, free_energy_parts, sigmoid
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,10 +48,6 @@ MAX_ENUMERATED_UNITS = 24
 _CHUNK = 1 << 14
 
 Array = np.ndarray[Any, Any]
-
-
-def _sigmoid(z: Array) -> Array:
-    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def _softplus(z: Array) -> Array:
@@ -140,11 +136,19 @@ class RBM(Module):
                              f"got {a.shape}")
         return a
 
+    @staticmethod
+    def _as_input(x: TensorLike, checked: Array) -> Tensor:
+        """A Tensor given in the parameters' dtype is used as is (gradients flow back to
+        it); anything else becomes a new constant Tensor of the checked array."""
+        if isinstance(x, mg.Tensor) and x.data.dtype == checked.dtype:
+            return x
+        return mg.tensor(checked)
+
     # -- energies ------------------------------------------------------------------------
     def energy(self, v: TensorLike, h: TensorLike) -> Tensor:
         """``E(v, h)`` per row: (N, n_visible), (N, n_hidden) -> (N,) (differentiable)."""
-        va = mg.tensor(self._visible_array(v, "energy"))
-        ha = mg.tensor(self._hidden_array(h, "energy"))
+        va = self._as_input(v, self._visible_array(v, "energy"))
+        ha = self._as_input(h, self._hidden_array(h, "energy"))
         coupling = ((ha @ self.weight) * va).sum(axis=1) + (ha * self.hidden_bias).sum(axis=1)
         return self._visible_term(va) - coupling
 
@@ -156,28 +160,27 @@ class RBM(Module):
 
     def free_energy(self, v: TensorLike) -> Tensor:
         """``F(v) = -log sum_h exp(-E(v, h))``: (N, n_visible) -> (N,) (differentiable)."""
-        va = mg.tensor(self._visible_array(v, "free_energy"))
+        va = self._as_input(v, self._visible_array(v, "free_energy"))
         return self._free_energy(va)
 
     def _free_energy(self, v: Tensor) -> Tensor:
-        pre = v @ self.weight.T + self.hidden_bias
-        return self._visible_term(v) - F.softplus(pre, threshold=float("inf")).sum(axis=1)
+        return FreeEnergy.apply(v, self.weight, self.visible_bias, self.hidden_bias,
+                                gaussian=self.visible == "gaussian")
 
     def _free_energy_np(self, v: Array) -> Array:
-        w, bv, bh = self.weight.data, self.visible_bias.data, self.hidden_bias.data
-        vis = 0.5 * ((v - bv) ** 2).sum(1) if self.visible == "gaussian" else -(v @ bv)
-        return vis - _softplus(v @ w.T + bh).sum(1)
+        return free_energy_parts(v, self.weight.data, self.visible_bias.data,
+                                 self.hidden_bias.data, self.visible == "gaussian")[0]
 
     # -- conditionals and sampling ----------------------------------------------------
     def hidden_probs(self, v: TensorLike) -> Tensor:
         """``p(h_j = 1 | v) = sigmoid(b_h + W v)``: (N, n_visible) -> (N, n_hidden)."""
-        va = mg.tensor(self._visible_array(v, "hidden_probs"))
+        va = self._as_input(v, self._visible_array(v, "hidden_probs"))
         return mg.sigmoid(va @ self.weight.T + self.hidden_bias)
 
     def visible_probs(self, h: TensorLike) -> Tensor:
         """``p(v_i = 1 | h) = sigmoid(b_v + W^T h)`` (Bernoulli), or the mean
         ``b_v + W^T h`` of the Gaussian ``p(v | h)``: (N, n_hidden) -> (N, n_visible)."""
-        ha = mg.tensor(self._hidden_array(h, "visible_probs"))
+        ha = self._as_input(h, self._hidden_array(h, "visible_probs"))
         mean = ha @ self.weight + self.visible_bias
         return mean if self.visible == "gaussian" else mg.sigmoid(mean)
 
@@ -185,11 +188,11 @@ class RBM(Module):
         return self.hidden_probs(v)
 
     def _p_h(self, v: Array) -> Array:
-        return _sigmoid(v @ self.weight.data.T + self.hidden_bias.data)
+        return sigmoid(v @ self.weight.data.T + self.hidden_bias.data)
 
     def _v_mean(self, h: Array) -> Array:
         mean = h @ self.weight.data + self.visible_bias.data
-        return mean if self.visible == "gaussian" else _sigmoid(mean)
+        return mean if self.visible == "gaussian" else sigmoid(mean)
 
     def _draw_h(self, v: Array) -> Array:
         p = self._p_h(v)
@@ -255,7 +258,7 @@ class RBM(Module):
         # one pass over [data; chain end]: +1/n for data rows, -1/n for the chain end
         fe = self._free_energy(mg.tensor(np.concatenate([data, neg])))
         sign = np.concatenate([np.full(n, 1.0 / n), np.full(n, -1.0 / n)]).astype(data.dtype)
-        return (fe * mg.tensor(sign)).sum()
+        return fe @ mg.tensor(sign)
 
     def reset_chain(self) -> None:
         """Forget the persistent chains (the next persistent ``cd_loss`` restarts them)."""

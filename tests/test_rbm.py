@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 
 import minigrad as mg
 from minigrad import nn, optim
+from minigrad.nn.rbm_ops import FreeEnergy
 
 
 def _rbm(nv, nh, visible="bernoulli", seed=0, scale=1.0):
@@ -80,37 +81,39 @@ def test_energy_and_free_energy_match_the_hand_formulas(nv, nh, n, visible, seed
        visible=st.sampled_from(["bernoulli", "gaussian"]))
 def test_free_energy_gradients_pass_gradcheck(nv, nh, n, visible):
     rbm = _rbm(nv, nh, visible, seed=nv * 7 + nh)
-    v = np.random.default_rng(n).random((n, nv))
+    v = mg.tensor(np.random.default_rng(n).random((n, nv)), requires_grad=True)
 
-    def fe(w, bv, bh):
+    def fe(v, w, bv, bh):
         _use(rbm, w, bv, bh)
         return rbm.free_energy(v)
 
     leaves = [mg.tensor(p.data.copy(), requires_grad=True) for p in rbm.parameters()]
-    assert mg.gradcheck(fe, leaves)
+    assert mg.gradcheck(fe, [v] + leaves)
+    # the conditionals are differentiable in their inputs too
+    assert mg.gradcheck(lambda v: rbm.hidden_probs(v), [v])
 
 
-class _WrongSoftplusSum(mg.Function):
-    """sum_j softplus(z_j) with a backward 10% too large: gradcheck must reject it."""
-
-    @staticmethod
-    def forward(ctx, z):
-        ctx.save_for_backward(z)
-        return np.logaddexp(0, z).sum(axis=1)
+class _WrongFreeEnergy(FreeEnergy):
+    """The fused free-energy op with its visible-bias gradient dropped."""
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved
-        return 1.1 * g[:, None] / (1 + np.exp(-z))
+        dv, dw, _, dbh = FreeEnergy.backward(ctx, g)
+        return dv, dw, np.zeros(ctx.saved[0].shape[1]), dbh
 
 
-def test_gradcheck_rejects_a_wrong_free_energy_backward():
+@pytest.mark.parametrize("wrong", [False, True])
+def test_gradcheck_rejects_a_wrong_free_energy_backward(wrong):
     rbm = _rbm(3, 2)
     v = mg.tensor(np.random.default_rng(0).random((4, 3)))
-    w = mg.tensor(rbm.weight.data.copy(), requires_grad=True)
-    with pytest.raises(mg.GradcheckError):
-        mg.gradcheck(lambda w: -(v * rbm.visible_bias).sum(1)
-                     - _WrongSoftplusSum.apply(v @ w.T + rbm.hidden_bias), [w])
+    leaves = [mg.tensor(p.data.copy(), requires_grad=True) for p in rbm.parameters()]
+    op = _WrongFreeEnergy if wrong else FreeEnergy
+    fn = lambda w, bv, bh: op.apply(v, w, bv, bh)  # noqa: E731
+    if wrong:
+        with pytest.raises(mg.GradcheckError):
+            mg.gradcheck(fn, leaves)
+    else:
+        assert mg.gradcheck(fn, leaves)
 
 
 @pytest.mark.parametrize("nv,nh", [(4, 3), (3, 5), (5, 5), (1, 1)])
