@@ -105,8 +105,10 @@ class RBM(Module):
                                                  ).astype(dt))
         self.visible_bias = Parameter(np.zeros(self.n_visible, dt))
         self.hidden_bias = Parameter(np.zeros(self.n_hidden, dt))
-        #: persistent chains of ``cd_loss(persistent=True)``: (rows, n_visible) or None
+        #: persistent chains of ``cd_loss(persistent=True)``: visible (rows, n_visible) and
+        #: hidden (rows, n_hidden) states, or None
         self.chain: Array | None = None
+        self.chain_hidden: Array | None = None
 
     # -- input checks ------------------------------------------------------------------
     def _visible_array(self, v: TensorLike, what: str) -> Array:
@@ -120,12 +122,14 @@ class RBM(Module):
         if not np.issubdtype(a.dtype, np.number) and a.dtype != np.bool_:
             raise TypeError(f"{who}: expected numeric visible data, got dtype {a.dtype}")
         a = a.astype(self.weight.dtype, copy=False)
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{who}: visible data contains NaN or infinity")
-        if self.visible == "bernoulli" and a.size and (a.min() < 0 or a.max() > 1):
-            raise ValueError(f"{who}: Bernoulli visible units take values in [0, 1], got "
-                             f"values in [{a.min():g}, {a.max():g}] (scale the data, or use "
-                             f"visible='gaussian')")
+        if a.size:
+            lo, hi = a.min(), a.max()           # NaN and infinities show in these two
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise ValueError(f"{who}: visible data contains NaN or infinity")
+            if self.visible == "bernoulli" and (lo < 0 or hi > 1):
+                raise ValueError(f"{who}: Bernoulli visible units take values in [0, 1], got "
+                                 f"values in [{lo:g}, {hi:g}] (scale the data, or use "
+                                 f"visible='gaussian')")
         return a
 
     def _hidden_array(self, h: TensorLike, what: str) -> Array:
@@ -234,10 +238,14 @@ class RBM(Module):
         """Contrastive-divergence surrogate loss: ``mean F(v) - mean F(v_k)``, a scalar.
 
         ``v_k`` (detached) is the sampled visible state after ``k`` Gibbs steps started
-        at the data (CD-k) or, with ``persistent=True``, at this RBM's persistent chains
-        (``self.chain``, one per example row, created from the first batch, grown when a
-        larger batch comes, kept across calls: PCD). Its gradient is the CD / PCD
-        estimate of minus the gradient of the mean log-likelihood of ``v``.
+        at the data (CD-k) or, with ``persistent=True``, continuing this RBM's persistent
+        chains (PCD): one per example row, created from the first batch, grown from the
+        data when a larger batch comes, kept across calls. A chain's state is
+        ``self.chain`` (its last visible sample, (rows, n_visible)) and
+        ``self.chain_hidden`` (a hidden sample drawn from ``p(h | chain)`` at the last
+        update, where the next call's first step starts, as scikit-learn's
+        ``BernoulliRBM``). The gradient is the CD / PCD estimate of minus the gradient
+        of the mean log-likelihood of ``v``.
         """
         self._check_k(k, "cd_loss")
         data = self._visible_array(v, "cd_loss")
@@ -245,24 +253,40 @@ class RBM(Module):
         if n == 0:
             raise ValueError("RBM.cd_loss: expected at least one example, got an empty batch")
         if persistent:
-            chain = self.chain
-            if chain is None or chain.shape[1] != self.n_visible or chain.dtype != data.dtype:
-                chain = data.copy()
-            elif len(chain) < n:
-                chain = np.concatenate([chain, data[len(chain):]])
-            neg = self._gibbs(chain[:n], int(k))
-            chain[:n] = neg
-            self.chain = chain
+            chain, hidden = self._grown_chains(data)
+            neg = self._gibbs(self._draw_v(hidden[:n]), int(k) - 1)
         else:
             neg = self._gibbs(data, int(k))
-        # one pass over [data; chain end]: +1/n for data rows, -1/n for the chain end
-        fe = self._free_energy(mg.tensor(np.concatenate([data, neg])))
-        sign = np.concatenate([np.full(n, 1.0 / n), np.full(n, -1.0 / n)]).astype(data.dtype)
-        return fe @ mg.tensor(sign)
+        both = np.concatenate([data, neg])
+        parts = free_energy_parts(both, self.weight.data, self.visible_bias.data,
+                                  self.hidden_bias.data, self.visible == "gaussian")
+        if persistent:       # the chains move on: v_k, and h ~ p(h | v_k) from the same pass
+            p_neg = parts[1][n:]
+            chain[:n] = neg
+            hidden[:n] = np.less(get_rng().random(p_neg.shape), p_neg)
+            self.chain, self.chain_hidden = chain, hidden
+        fe = FreeEnergy.apply(mg.as_tensor(both), self.weight, self.visible_bias,
+                              self.hidden_bias, gaussian=self.visible == "gaussian", parts=parts)
+        # +1/n for the data rows, -1/n for the chain ends
+        sign = np.empty(2 * n, dtype=data.dtype)
+        sign[:n], sign[n:] = 1.0 / n, -1.0 / n
+        return fe @ mg.as_tensor(sign)
+
+    def _grown_chains(self, data: Array) -> tuple[Array, Array]:
+        """The persistent chains (visible, hidden), at least ``len(data)`` of them: new
+        ones start at the data rows (their hidden state drawn from ``p(h | v)``)."""
+        chain, hidden = self.chain, self.chain_hidden
+        if (chain is None or hidden is None or chain.shape[1] != self.n_visible
+                or hidden.shape[1] != self.n_hidden or chain.dtype != data.dtype):
+            return data.copy(), self._draw_h(data)
+        if len(chain) < len(data):
+            extra = data[len(chain):]
+            return np.concatenate([chain, extra]), np.concatenate([hidden, self._draw_h(extra)])
+        return chain, hidden
 
     def reset_chain(self) -> None:
         """Forget the persistent chains (the next persistent ``cd_loss`` restarts them)."""
-        self.chain = None
+        self.chain = self.chain_hidden = None
 
     # -- monitors ------------------------------------------------------------------------
     def reconstruction_error(self, v: TensorLike) -> float:

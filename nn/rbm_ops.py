@@ -51,8 +51,10 @@ class FreeEnergy(Function):
 
     @staticmethod
     def forward(ctx: Context, v: Array, w: Array, bv: Array, bh: Array,
-                gaussian: bool = False) -> Array:
-        fe, p, centred = free_energy_parts(v, w, bv, bh, gaussian)
+                gaussian: bool = False,
+                parts: tuple[Array, Array, Array | None] | None = None) -> Array:
+        # parts: free_energy_parts(v, w, bv, bh, gaussian) when the caller already has them
+        fe, p, centred = parts if parts is not None else free_energy_parts(v, w, bv, bh, gaussian)
         ctx.saved = (v, w, bv, p, centred)
         return fe
 

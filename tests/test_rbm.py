@@ -237,13 +237,20 @@ def test_persistent_chains_persist_grow_and_reset():
     data = (np.random.default_rng(1).random((4, 5)) < 0.5).astype(float)
     assert rbm.chain is None
     rbm.cd_loss(data, persistent=True)
-    first = rbm.chain.copy()
-    assert first.shape == (4, 5)
-    # the next call continues the same chains: one more Gibbs step from where they were
+    first, hidden = rbm.chain.copy(), rbm.chain_hidden.copy()
+    assert first.shape == (4, 5) and hidden.shape == (4, 3)
+    assert set(np.unique(hidden)) <= {0.0, 1.0} and set(np.unique(first)) <= {0.0, 1.0}
+    # the next call continues the same chains from their kept hidden state
     mg.manual_seed(11)
     rbm.cd_loss(data, persistent=True)
     mg.manual_seed(11)
-    np.testing.assert_array_equal(rbm.chain, rbm.gibbs(first).data)
+    np.testing.assert_array_equal(rbm.chain, rbm.sample_visible(hidden).data)
+    # with k = 3: two more full steps after that half step
+    kept = rbm.chain_hidden.copy()
+    mg.manual_seed(12)
+    rbm.cd_loss(data, k=3, persistent=True)
+    mg.manual_seed(12)
+    np.testing.assert_array_equal(rbm.chain, rbm.gibbs(rbm.sample_visible(kept), k=2).data)
     # a smaller batch advances the first rows only; a larger one adds chains from the data
     kept = rbm.chain.copy()
     rbm.cd_loss(data[:2], persistent=True)
@@ -256,7 +263,7 @@ def test_persistent_chains_persist_grow_and_reset():
     rbm.cd_loss(data, persistent=False)
     np.testing.assert_array_equal(rbm.chain, kept)
     rbm.reset_chain()
-    assert rbm.chain is None
+    assert rbm.chain is None and rbm.chain_hidden is None
 
 
 @pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
