@@ -12,8 +12,8 @@ training and 497 test images), trained
 (c) after greedy stacked denoising-autoencoder pre-training (``nn.StackedAutoencoder``,
     masking noise 0.25),
 
-then fine-tuned end to end with SGD + momentum on 10% of the training labels or on all
-of them (pre-training always sees every training image, without labels). Greedy
+then fine-tuned end to end with SGD + momentum (``--optimizer adam``: Adam) on 10% of
+the training labels or on all of them (pre-training always sees every training image, without labels). Greedy
 pre-training of layer k does not depend on the layers above it, so one 4-layer stack
 per seed and family serves every depth (depth L uses a copy of its first L layers).
 Reported: test error, mean and spread (std) over ``--seeds`` seeds, as a table
@@ -54,6 +54,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-depth", type=int, default=None, help="deepest network (4)")
     p.add_argument("--pretrain-epochs", type=int, default=None, help="per layer (20)")
     p.add_argument("--finetune-steps", type=int, default=None, help="SGD steps (2000)")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd",
+                   help="fine-tuning: SGD lr 0.1 momentum 0.9 (Erhan et al.'s kind), or Adam lr 1e-3")
     args = p.parse_args(argv)
     quick = dict(seeds=2, hidden=24, max_depth=2, pretrain_epochs=2, finetune_steps=60)
     full = dict(seeds=3, hidden=100, max_depth=4, pretrain_epochs=20, finetune_steps=2000)
@@ -96,9 +98,12 @@ def pretrained_network(stack: nn.Module, depth: int, hidden: int) -> nn.Sequenti
 
 
 def finetune(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int,
-             rng: np.random.Generator, batch_size: int = 32) -> None:
-    """Supervised fine-tuning of the whole network: SGD (lr 0.1, momentum 0.9)."""
-    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+             rng: np.random.Generator, batch_size: int = 32, optimizer: str = "sgd") -> None:
+    """Supervised fine-tuning of the whole network: SGD (lr 0.1, momentum 0.9) or Adam
+    (lr 1e-3), ``steps`` minibatches drawn with replacement."""
+    params = list(model.parameters())
+    opt = (optim.SGD(params, lr=0.1, momentum=0.9) if optimizer == "sgd"
+           else optim.Adam(params, lr=1e-3))
     for _ in range(steps):
         idx = rng.integers(0, len(x), min(batch_size, len(x)))
         loss = F.cross_entropy(model(mg.tensor(x[idx])), mg.tensor(y[idx]))
@@ -148,7 +153,8 @@ def run_study(args: argparse.Namespace) -> dict[str, Any]:
                     model = (random_network(sizes[:depth + 1], 10) if method == "random"
                              else pretrained_network(stacks[method], depth, args.hidden))
                     finetune(model, xs, ys, args.finetune_steps,
-                             np.random.default_rng(seed * 7919 + depth))
+                             np.random.default_rng(seed * 7919 + depth),
+                             optimizer=args.optimizer)
                     errors[lab][method][depth].append(test_error(model, xte, yte))
                     bar.update(1)
     bar.close()
@@ -276,14 +282,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(f"Test error (%) on 497 held-out digits, mean +- std over {args.seeds} seeds; "
                 f"{args.hidden} sigmoid units per layer; {args.pretrain_epochs} pre-training "
-                f"epochs per layer, {args.finetune_steps} fine-tuning steps; "
+                f"epochs per layer, {args.finetune_steps} fine-tuning steps ({args.optimizer}); "
                 f"{seconds:.0f} s.\n\n{table}")
     print(table)
     print(f"wrote {', '.join(files.values())} and results.md in {seconds:.1f} s")
     return {"rows": rows, "table": table, "seconds": seconds, "files": files,
             "agreement": agreement(rows, args.max_depth), "data": "scikit-learn digits (8x8)",
             "settings": {k: getattr(args, k) for k in ("seeds", "hidden", "max_depth",
-                                                        "pretrain_epochs", "finetune_steps")}}
+                                                        "pretrain_epochs", "finetune_steps",
+                                                        "optimizer")}}
 
 
 if __name__ == "__main__":
