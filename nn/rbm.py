@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import minigrad as mg
+from minigrad.ops.rbm import FreeEnergy, free_energy_parts, sigmoid
 from minigrad.random import get_rng
 
 from .module import Module
 from .parameter import Parameter
-from .rbm_ops import FreeEnergy, free_energy_parts, sigmoid
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -286,6 +286,7 @@ def test_tensor_used_twice_accumulates(case, data):
 # Ops whose gradient tests are not drawn from a table of strategies: name -> where.
 TESTED_ELSEWHERE = {
     "Recurrent": "test_recurrent_layers.py",   # per cell kind, NumPy and Numba paths
+    "FreeEnergy": "test_rbm.py",               # the RBM's, both visible kinds, v and params
 }
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.nn.rbm_ops import FreeEnergy
+from minigrad.ops.rbm import FreeEnergy
 
 
 def _rbm(nv, nh, visible="bernoulli", seed=0, scale=1.0):

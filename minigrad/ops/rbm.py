@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.function import Context, Function
+from ..function import Context, Function
 
 Array = np.ndarray[Any, Any]
 
