@@ -17,4 +17,6 @@ from .attention import MultiheadAttention  # noqa: F401
 from .positional import PositionalEncoding  # noqa: F401
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401
                           TransformerEncoder, TransformerEncoderLayer)
+from .rbm import RBM  # noqa: F401
+from .dbn import DBN  # noqa: F401
 from . import functional, init, utils  # noqa: F401

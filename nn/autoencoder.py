@@ -36,6 +36,7 @@ from .container import ModuleList, Sequential
 from .linear import Linear
 from .module import Module
 from .parameter import Parameter
+from .pretraining import data_matrix, greedy_pretrain
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -200,52 +201,44 @@ class StackedAutoencoder(Module):
     def pretrain(self, x: TensorLike, make_optimizer: Callable[[list[Tensor]], Optimizer],
                  epochs: int = 10, batch_size: int = 64, noise: float = 0.0,
                  sparsity: float = 0.0, rho: float = 0.05, contractive: float = 0.0,
-                 verbose: bool = False) -> list[list[float]]:
+                 progress: bool | None = True) -> list[list[float]]:
         """Greedy layer-wise pre-training on data ``x`` (N, sizes[0]).
 
         make_optimizer: ``params -> optimizer`` (e.g. ``lambda p: optim.Adam(p, 1e-2)``).
         noise: masking-noise probability (denoising autoencoder); sparsity: weight
         beta of the KL sparsity penalty towards mean activation ``rho``;
-        contractive: weight lambda of the contractive penalty.
-        Returns a list (per layer) of lists of per-epoch mean reconstruction losses.
+        contractive: weight lambda of the contractive penalty. progress: a bar per
+        layer (epochs, loss); ``None``: only when stderr is a terminal.
+        Returns a list (per layer) of lists of per-epoch mean reconstruction losses
+        (squared error summed over features, averaged over examples; penalties excluded).
+        The loop is :func:`minigrad.nn.pretraining.greedy_pretrain`, shared with ``DBN``.
         """
-        data = np.asarray(x.data if isinstance(x, mg.Tensor) else x)
-        if data.ndim != 2 or data.shape[1] != self.sizes[0]:
-            raise ValueError(f"StackedAutoencoder.pretrain: expected data of shape "
-                             f"(N, {self.sizes[0]}), got {data.shape}")
+        data = data_matrix(x, self.sizes[0], "StackedAutoencoder.pretrain")
+        if not 0 <= noise < 1:
+            raise ValueError(f"StackedAutoencoder.pretrain: noise must be in [0, 1), got {noise}")
         rng = get_rng()
-        history: list[list[float]] = []
-        for ae in self.layers:
-            opt = make_optimizer(list(ae.parameters()))
-            curve: list[float] = []
-            for _ in range(epochs):
-                order = rng.permutation(len(data))
-                total = 0.0
-                for s in range(0, len(data), batch_size):
-                    batch = data[order[s:s + batch_size]]
-                    clean = mg.tensor(batch)
-                    corrupted = clean if noise == 0 else \
-                        mg.tensor(batch * (rng.random(batch.shape) >= noise))
-                    h = ae.encode(corrupted)
-                    recon = ae.decode(h)
-                    loss = ((recon - clean) ** 2).sum(axis=1).mean()
-                    objective = loss
-                    if sparsity:
-                        objective = objective + sparsity * sparsity_penalty(h, rho)
-                    if contractive:
-                        objective = objective + contractive * contractive_penalty(h, ae.weight)
-                    opt.zero_grad()
-                    objective.backward()
-                    opt.step()
-                    total += loss.item() * len(batch)
-                curve.append(total / len(data))
-                if verbose:
-                    print(f"  layer {len(history)} epoch {len(curve)}: "
-                          f"reconstruction {curve[-1]:.4f}")
-            history.append(curve)
-            with mg.no_grad():        # codes of this layer feed the next one
-                data = ae.encode(mg.tensor(data)).data
-        return history
+
+        def step(ae: Module, batch: np.ndarray) -> tuple[Tensor, float]:
+            assert isinstance(ae, TiedAutoencoder)
+            clean = mg.tensor(batch)
+            corrupted = clean if noise == 0 else \
+                mg.tensor(batch * (rng.random(batch.shape) >= noise))
+            h = ae.encode(corrupted)
+            loss = ((ae.decode(h) - clean) ** 2).sum(axis=1).mean()
+            objective = loss
+            if sparsity:
+                objective = objective + sparsity * sparsity_penalty(h, rho)
+            if contractive:
+                objective = objective + contractive * contractive_penalty(h, ae.weight)
+            return objective, loss.item()
+
+        def encode(ae: Module, d: np.ndarray) -> np.ndarray:
+            assert isinstance(ae, TiedAutoencoder)
+            return ae.encode(mg.tensor(d)).data
+
+        return greedy_pretrain(list(self.layers), data, make_optimizer, epochs=epochs,
+                               batch_size=batch_size, progress=progress, step=step,
+                               encode=encode, who="StackedAutoencoder.pretrain")
 
     def classifier(self, num_classes: int) -> Sequential:
         """The pre-trained encoder stack followed by a new ``Linear(sizes[-1], num_classes)``."""

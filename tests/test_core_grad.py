@@ -326,6 +326,7 @@ TESTED_ELSEWHERE = {
     "Recurrent": "test_recurrent_layers.py",   # per cell kind, NumPy and Numba paths
     "ScaledDotProductAttention": "test_attention.py",   # shapes x masks x heads
     "AttentionWeights": "test_multihead_attention.py",  # need_weights=True
+    "FreeEnergy": "test_rbm.py",               # the RBM's, both visible kinds, v and params
 }
 
 

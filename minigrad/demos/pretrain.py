@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     stack = nn.StackedAutoencoder(SIZES)
     hist = stack.pretrain(X[train], lambda ps: optim.Adam(ps, lr=0.01),
-                          epochs=args.pretrain_epochs, noise=args.noise)
+                          epochs=args.pretrain_epochs, noise=args.noise,
+                          progress=progress_flag(args))
     for i, curve in enumerate(hist):
         print(f"layer {i}: reconstruction error {curve[0]:.3f} -> {curve[-1]:.3f}")
     progress = progress_flag(args)
