@@ -13,4 +13,4 @@ from .activation import (ELU, GELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, 
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .autoencoder import StackedAutoencoder, TiedAutoencoder  # noqa: F401
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, parallel, utils  # noqa: F401
