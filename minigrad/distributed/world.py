@@ -15,9 +15,10 @@ INSTALL_HINT = 'pip install "minigrad[distributed]"'
 # Variables a launcher (MPICH's hydra or gforker, Open MPI, PMIx, Slurm) sets in
 # every process it starts; with none of them the process is a world of one.
 _LAUNCHER_VARS = ("PMI_RANK", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "SLURM_PROCID")
-# A world of one has no peer to reach: keep MPI (UCX) on shared memory and loopback,
-# so that it opens no listener on the machine's external address.
-SINGLETON_ENV = {"UCX_TLS": "self,sm", "UCX_NET_DEVICES": "lo"}
+# MPICH's network layer (UCX) on shared memory and loopback only: what a world of one
+# (no peer to reach) and a job on one machine (minigrad.distributed.local) need, and
+# no listener opens on the machine's external address.
+LOOPBACK_ENV = {"UCX_TLS": "self,sm", "UCX_NET_DEVICES": "lo"}
 
 _world: dict[str, Any] = {}          # "comm", "MPI" once init() has run
 
@@ -30,7 +31,7 @@ def is_available() -> bool:
 def load_mpi() -> Any:
     """``mpi4py.MPI`` (initialising MPI), or an ImportError saying how to install it."""
     if not any(v in os.environ for v in _LAUNCHER_VARS):
-        for key, value in SINGLETON_ENV.items():
+        for key, value in LOOPBACK_ENV.items():
             os.environ.setdefault(key, value)
     try:
         return importlib.import_module("mpi4py.MPI")
