@@ -98,12 +98,13 @@ class Reducer:
     """Averages the gradients of ``params`` over ``comm`` during each armed backward pass."""
 
     def __init__(self, params: Sequence[Parameter], comm: Any, mpi: Any,
-                 bucket_cap_bytes: int) -> None:
+                 bucket_cap_bytes: int, first_bucket_bytes: int = FIRST_BUCKET_BYTES) -> None:
         self.params = list(params)
         self.comm, self.mpi = comm, mpi
         self.world_size = int(comm.Get_size())
         self.buckets = [_Bucket(b, self.params)
-                        for b in assign_buckets(self.params, bucket_cap_bytes)]
+                        for b in assign_buckets(self.params, bucket_cap_bytes,
+                                                first_bucket_bytes)]
         # id(param) -> (index into params, bucket number, slot in the bucket)
         self.slot: dict[int, tuple[int, int, int]] = {}
         for bi, b in enumerate(self.buckets):
@@ -126,8 +127,10 @@ class Reducer:
     def on_pass(self, phase: str, roots: Sequence[Tensor],
                 inputs: Sequence[Tensor] | None) -> None:
         if phase == "begin":
-            self.active = self.armed and inputs is None
-            self.armed = False
+            if inputs is not None:      # mg.autograd.grad: no .grad written, nothing to reduce
+                self.active = False
+                return
+            self.active, self.armed = self.armed, False
             if self.active:
                 self._begin(roots)
         elif self.active:

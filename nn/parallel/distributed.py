@@ -11,7 +11,7 @@ from minigrad.distributed.world import world
 from minigrad.tape import is_grad_enabled
 
 from ..module import Module
-from ._reducer import MIB, Reducer
+from ._reducer import FIRST_BUCKET_BYTES, MIB, Reducer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,7 +23,8 @@ class DistributedDataParallel(Module):
 
     module: the model (an ``nn.Module``), built the same way on every rank.
     bucket_cap_mb: the size (MiB) of the buckets gradients are reduced in
-        (PyTorch's default 25; the first bucket is 1 MiB, as PyTorch's).
+        (PyTorch's default 25; the first bucket, the one finished first in
+        backward, holds at most 1 MiB, as PyTorch's, so communication starts early).
     broadcast_buffers: copy rank 0's buffers (e.g. BatchNorm's running
         statistics) to every rank at the start of each forward, as PyTorch does.
 
@@ -52,6 +53,10 @@ class DistributedDataParallel(Module):
     """
 
     module: Module
+    broadcast_buffers: bool
+    bucket_cap_mb: float
+    require_backward_grad_sync: bool      # False inside no_sync()
+    reducer: Reducer
 
     def __init__(self, module: Module, *, bucket_cap_mb: float = 25,
                  broadcast_buffers: bool = True) -> None:
@@ -73,7 +78,8 @@ class DistributedDataParallel(Module):
         for p in module.parameters():
             dist.broadcast(p, src=0)
         self._sync_buffers()
-        self.reducer = Reducer(params, comm, mpi, int(bucket_cap_mb * MIB))
+        cap = max(1, int(bucket_cap_mb * MIB))
+        self.reducer = Reducer(params, comm, mpi, cap, min(cap, FIRST_BUCKET_BYTES))
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """``module(*args, **kwargs)``; arms the gradient reduction of the next backward.
