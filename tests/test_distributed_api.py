@@ -126,6 +126,19 @@ def test_calls_before_init_say_to_call_init(monkeypatch):
             call()
 
 
+def test_init_process_group_is_init_with_pytorch_arguments(monkeypatch):
+    calls = []
+    monkeypatch.setattr(world, "init", lambda: calls.append("init"))
+    for backend in (None, "mpi", "gloo"):
+        dist.init_process_group(backend)
+    assert calls == ["init"] * 3
+    with pytest.raises(ValueError, match="backend must be 'mpi', 'gloo' or None, got 'nccl'"):
+        dist.init_process_group("nccl")
+    with pytest.raises(TypeError, match=r"unsupported arguments \['rank', 'world_size'\]"):
+        dist.init_process_group("mpi", rank=0, world_size=2)
+    assert calls == ["init"] * 3
+
+
 def test_is_available_says_whether_mpi4py_is_installed():
     import importlib.util
     assert dist.is_available() == (importlib.util.find_spec("mpi4py") is not None)

@@ -1,7 +1,7 @@
 """minigrad.distributed: data-parallel training over MPI, PyTorch's ``torch.distributed`` names.
 
 Every process of an ``mpiexec -n N python script.py`` job calls :func:`init`
-once; then :func:`get_rank` is this process's number in ``0 .. N-1`` and
+(or PyTorch's ``init_process_group('mpi')``) once; then :func:`get_rank` is this process's number in ``0 .. N-1`` and
 :func:`get_world_size` is ``N``. The collectives work in place on NumPy
 arrays and on Tensors (their ``.data``) and must be called by every rank in
 the same order: :func:`all_reduce` (``'sum'``, ``'mean'``, ``'max'``,
@@ -20,7 +20,8 @@ rank, instead of leaving the other ranks blocked in a collective forever.
 >>> dist.all_reduce(x, op="sum")     # every rank: [1., 1., 1.]
 """
 from .collectives import all_reduce, barrier, broadcast
-from .world import get_rank, get_world_size, init, is_available, is_initialized
+from .world import (get_rank, get_world_size, init, init_process_group, is_available,
+                    is_initialized)
 
-__all__ = ["init", "is_available", "is_initialized", "get_rank", "get_world_size",
-           "all_reduce", "broadcast", "barrier"]
+__all__ = ["init", "init_process_group", "is_available", "is_initialized", "get_rank",
+           "get_world_size", "all_reduce", "broadcast", "barrier"]

@@ -63,6 +63,19 @@ def init() -> None:
         _install_abort_hook(comm)
 
 
+def init_process_group(backend: str | None = None, **options: object) -> None:
+    """PyTorch's spelling of :func:`init`: ``backend`` ``'mpi'``, ``'gloo'`` or None all
+    mean MPI on the CPU (``init_method``, ``world_size``, ``rank`` come from ``mpiexec``
+    and are refused if given)."""
+    if backend not in (None, "mpi", "gloo"):
+        raise ValueError(f"init_process_group: minigrad runs on the CPU over MPI; backend "
+                         f"must be 'mpi', 'gloo' or None, got {backend!r}")
+    if options:
+        raise TypeError(f"init_process_group: rank and world size come from mpiexec; "
+                        f"unsupported arguments {sorted(options)}")
+    init()
+
+
 def is_initialized() -> bool:
     """True once :func:`init` has run in this process."""
     return bool(_world)
