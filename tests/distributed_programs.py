@@ -148,6 +148,8 @@ def collectives(dist):
     out["broadcast/src1"] = b
     dist.barrier()
     out["world"] = np.array([r, dist.get_world_size()])
+    from minigrad.utils.data import DistributedSampler
+    out["sampler"] = np.array(list(DistributedSampler(range(10), shuffle=False)))
     return out
 
 

@@ -118,6 +118,8 @@ def test_collectives_on_arrays_and_tensors(ranks):
         np.testing.assert_array_equal(ranks[r]["strided/sum"], strided)
         np.testing.assert_array_equal(ranks[r]["broadcast/src1"], np.ones(3))
         np.testing.assert_array_equal(ranks[r]["world"], [r, WORLD])
+        # DistributedSampler's defaults come from the process group
+        np.testing.assert_array_equal(ranks[r]["sampler"], np.arange(r, 10, WORLD))
 
 
 LOOPBACK = ("0100007F", "00000000000000000000000001000000")   # 127.0.0.1, ::1 in /proc
