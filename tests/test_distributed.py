@@ -143,6 +143,18 @@ def test_socket_listing_sees_a_socket():
     assert any(f.startswith("tcp ") and f.endswith(f"0100007F:{port}") for f in found), found
 
 
+def test_example_script_trains_on_two_ranks():
+    from minigrad.distributed.local import local_command
+    script = str(Path(__file__).resolve().parent.parent / "examples" / "distributed_charlm.py")
+    cmd, env = local_command(WORLD, [sys.executable, script, "--steps", "4", "--log-every", "2",
+                                     "--batch", "4", "--seq", "8", "--hidden", "16"])
+    job = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert job.returncode == 0, job.stderr
+    lines = [line for line in job.stdout.splitlines() if line.startswith("step ")]
+    assert [line.split(":")[0] for line in lines] == ["step 2", "step 4"]   # rank 0 only
+    assert all("(2 ranks," in line for line in lines)
+
+
 def test_a_raising_rank_ends_the_whole_job():
     start = time.monotonic()
     job = run_job("fail", timeout=300)
