@@ -65,6 +65,30 @@ def train_mlp(rank, world, wrap, opt_name):
     return out
 
 
+def train_lbfgs(rank, world, wrap, dist=None):
+    """LBFGS (strong Wolfe) on an MLP: the closure averages its loss over the ranks, so
+    every rank's line search makes the same decisions."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(B, 3)), rng.normal(size=(B, 2))
+    xs, ys = mg.tensor(shard(x, rank, world)), mg.tensor(shard(y, rank, world))
+    model = mlp(SEED + rank)
+    net = model if wrap is None else wrap(model)
+    opt = optim.LBFGS(model.parameters(), lr=1, max_iter=5, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(net(xs), ys)
+        loss.backward()
+        value = np.array([loss.item()])
+        if dist is not None:
+            dist.all_reduce(value, op="mean")
+        return float(value[0])
+
+    for _ in range(2):
+        opt.step(closure)
+    return params_of(model, "lbfgs")
+
+
 class CharLM(nn.Module):
     """Embedding -> LSTM -> Linear over (T, B) token ids; ``tie``: the head reuses
     the embedding's weight (one Parameter used twice)."""
@@ -190,6 +214,7 @@ def main(argv):
     out.update(train_lm(rank, world, wrap, tie=False))
     out.update(train_lm(rank, world, wrap, tie=True))
     out.update(train_no_sync(rank, world, wrap))
+    out.update(train_lbfgs(rank, world, wrap, dist))
     dist.barrier()
     socks = sockets(os.getpid()) + sockets(os.getppid())     # this rank and the launcher
     out["sockets"] = np.array(socks, dtype=str)
