@@ -14,3 +14,4 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .autoencoder import StackedAutoencoder, TiedAutoencoder  # noqa: F401
 from . import functional, init, parallel, utils  # noqa: F401
+from .parallel import SyncBatchNorm  # noqa: F401

@@ -11,7 +11,7 @@ formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -192,13 +192,25 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
         scale = 1.0 / np.sqrt(running_var + eps)
         y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
         return _affine(y, weight, bias, shape)
+    return _batch_norm_training(x, Normalize, running_mean, running_var, weight, bias,
+                                momentum, eps)
+
+
+def _batch_norm_training(x: Tensor, op: type[Function], running_mean: Array | None,
+                         running_var: Array | None, weight: Tensor | None,
+                         bias: Tensor | None, momentum: float | None, eps: float) -> Tensor:
+    """Training-mode batch norm with the normalising op ``op`` (``Normalize``, or one whose
+    statistics span several processes: it may append the count behind them to ``stats``)."""
+    shape = _channel_shape(x)
     axes = (0,) + tuple(range(2, x.ndim))
     n = x.size // x.shape[1]
     if n <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                          f"training, got input shape {x.shape}")
-    stats: list[Array] = []
-    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
+    stats: list[Any] = []
+    y = op.apply(x, axes=axes, eps=eps, stats=stats)
+    if len(stats) > 2:
+        n = stats[2]
     if running_mean is not None:
         if momentum is None:
             raise ValueError("batch_norm: momentum=None (a cumulative average) needs the "

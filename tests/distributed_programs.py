@@ -47,6 +47,16 @@ def mlp(seed):
     return nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
 
 
+def regression_steps(net, opt, x, y, rank, world):
+    """One MSE step per batch ``x[s], y[s]`` on this rank's share."""
+    for s in range(len(x)):
+        loss = F.mse_loss(net(mg.tensor(shard(x[s], rank, world))),
+                          mg.tensor(shard(y[s], rank, world)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
 def train_mlp(rank, world, wrap, opt_name):
     """STEPS steps of an MLP on a regression batch of B rows (this rank's B / world)."""
     rng = np.random.default_rng(1)
@@ -55,12 +65,7 @@ def train_mlp(rank, world, wrap, opt_name):
     net = model if wrap is None else wrap(model)
     out = {} if wrap is None else params_of(model, f"before/{opt_name}")   # after the broadcast
     opt = OPTIMIZERS[opt_name](model.parameters())
-    for s in range(STEPS):
-        loss = F.mse_loss(net(mg.tensor(shard(x[s], rank, world))),
-                          mg.tensor(shard(y[s], rank, world)))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    regression_steps(net, opt, x, y, rank, world)
     out.update(params_of(model, f"mlp/{opt_name}"))
     return out
 
@@ -87,6 +92,22 @@ def train_lbfgs(rank, world, wrap, dist=None):
     for _ in range(2):
         opt.step(closure)
     return params_of(model, "lbfgs")
+
+
+def train_sync_batchnorm(rank, world, wrap):
+    """SGD steps of Linear -> SyncBatchNorm -> Tanh -> Linear (BatchNorm1d in one process):
+    parameters and running statistics."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(STEPS, B, 3)) * 3 + 1, rng.normal(size=(STEPS, B, 2))
+    mg.manual_seed(SEED + rank)
+    norm = nn.BatchNorm1d if wrap is None else nn.SyncBatchNorm
+    model = nn.Sequential(nn.Linear(3, 6), norm(6, momentum=0.3), nn.Tanh(), nn.Linear(6, 2))
+    net = model if wrap is None else wrap(model)
+    opt = optim.SGD(model.parameters(), lr=0.2, momentum=0.5)
+    regression_steps(net, opt, x, y, rank, world)
+    out = params_of(model, "syncbn")
+    out.update({f"syncbn/{k}": np.array(v, dtype=float) for k, v in model.named_buffers()})
+    return out
 
 
 class CharLM(nn.Module):
@@ -215,6 +236,7 @@ def main(argv):
     out.update(train_lm(rank, world, wrap, tie=True))
     out.update(train_no_sync(rank, world, wrap))
     out.update(train_lbfgs(rank, world, wrap, dist))
+    out.update(train_sync_batchnorm(rank, world, wrap))
     dist.barrier()
     socks = sockets(os.getpid()) + sockets(os.getppid())     # this rank and the launcher
     out["sockets"] = np.array(socks, dtype=str)

@@ -74,6 +74,12 @@ def test_lbfgs_with_the_loss_averaged_in_its_closure_equals_one_process(ranks, f
     assert max(np.abs(start[k] - v).max() for k, v in reference.items()) > 1e-3
 
 
+def test_sync_batchnorm_on_two_ranks_equals_batchnorm_on_the_batch(ranks, float64):
+    reference = programs.train_sync_batchnorm(0, 1, None)
+    assert "syncbn/1.running_var" in reference
+    assert_same_as_one_process(ranks, reference)
+
+
 @pytest.mark.parametrize("tie", [False, True], ids=["lstm_lm", "tied_weight"])
 def test_lstm_lm_with_tbptt_and_clipping_equals_one_process(ranks, float64, tie):
     assert_same_as_one_process(ranks, programs.train_lm(0, 1, None, tie=tie))

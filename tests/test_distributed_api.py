@@ -11,6 +11,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
 import minigrad.distributed as dist
@@ -18,6 +20,7 @@ from minigrad import nn
 from minigrad.distributed import local, world
 from minigrad.nn.parallel import DistributedDataParallel
 from minigrad.nn.parallel._reducer import assign_buckets
+from minigrad.nn.parallel.sync_batchnorm import _SyncNormalize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -311,6 +314,87 @@ def test_reducer_is_released_with_its_wrapper(fake_world):
     del ddp
     gc.collect()
     assert (len(mg.hooks.backward_observers), len(mg.hooks.backward_pass_hooks)) == before
+
+
+# ------------------------------------------------------------- SyncBatchNorm
+class WrongSyncNormalize(_SyncNormalize):
+    """The backward without its xhat term: gradcheck must reject it."""
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, r, axes, n = ctx.saved
+        return r * (g - g.mean(axis=axes, keepdims=True))
+
+
+@settings(max_examples=10)
+@given(shape=st.tuples(st.integers(2, 4), st.integers(1, 3), st.integers(1, 3)),
+       seed=st.integers(0, 2 ** 16))
+def test_sync_normalize_gradient(shape, seed):
+    log = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(world, "_world", {"MPI": FakeMPI, "comm": FakeComm(2, log)})
+        rng = np.random.default_rng(seed)
+        x = mg.tensor(rng.normal(size=shape), requires_grad=True)
+        w = mg.tensor(rng.normal(size=shape))
+        assert mg.gradcheck(lambda x: _SyncNormalize.apply(x, axes=(0, 2)) * w, [x])
+        with pytest.raises(mg.GradcheckError):
+            mg.gradcheck(lambda x: WrongSyncNormalize.apply(x, axes=(0, 2)) * w, [x])
+    assert ("allreduce", "SUM") in log
+
+
+def test_sync_batchnorm_of_identical_ranks_is_batchnorm(fake_world):
+    mg.set_default_dtype(mg.float64)
+    sync, plain = nn.SyncBatchNorm(3, momentum=0.3), nn.BatchNorm1d(3, momentum=0.3)
+    x = mg.randn(5, 3, 2, requires_grad=True)
+    for layer in (sync, plain):
+        layer.weight.data[...] = [0.5, 2.0, -1.0]
+    y_sync = sync(x)
+    del fake_world[:]
+    (y_sync * mg.tensor(np.arange(30.0).reshape(5, 3, 2))).sum().backward()
+    assert [e[0] for e in fake_world] == ["allreduce"]      # one in backward
+    g_sync, x.grad = x.grad, None
+    y_plain = plain(x)
+    (y_plain * mg.tensor(np.arange(30.0).reshape(5, 3, 2))).sum().backward()
+    np.testing.assert_allclose(y_sync.data, y_plain.data, atol=1e-12)
+    np.testing.assert_allclose(g_sync, x.grad, atol=1e-12)
+    var = x.data.var(axis=(0, 2))        # unbiased over both ranks' 2 x 10 values per channel
+    np.testing.assert_allclose(sync.running_var, 0.7 + 0.3 * var * 20 / 19, atol=1e-12)
+    np.testing.assert_allclose(plain.running_var, 0.7 + 0.3 * var * 10 / 9, atol=1e-12)
+    np.testing.assert_allclose(sync.running_mean, plain.running_mean, atol=1e-12)
+    np.testing.assert_allclose(sync.weight.grad, plain.weight.grad, atol=1e-12)
+    sync.eval()
+    del fake_world[:]
+    shape = (1, 3, 1)
+    want = ((x.data - sync.running_mean.reshape(shape)) / np.sqrt(
+        sync.running_var.reshape(shape) + sync.eps)) * sync.weight.data.reshape(shape)
+    np.testing.assert_allclose(sync(x).data, want, atol=1e-12)   # its running statistics
+    assert fake_world == []                                 # eval: no communication
+
+
+def test_sync_batchnorm_without_a_process_group_is_batchnorm(monkeypatch):
+    monkeypatch.setattr(world, "_world", {})
+    sync, plain = nn.SyncBatchNorm(2), nn.BatchNorm1d(2)
+    x = mg.randn(4, 2)
+    np.testing.assert_array_equal(sync(x).data, plain(x).data)
+
+
+def test_convert_sync_batchnorm_keeps_parameters_buffers_and_mode():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3, momentum=0.2),
+                          nn.Sequential(nn.BatchNorm2d(3, affine=False)))
+    model.eval()
+    bn, bn2 = model[1], model[2][0]
+    out = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert out is model
+    assert type(model[1]) is nn.SyncBatchNorm and type(model[2][0]) is nn.SyncBatchNorm
+    assert model[1].weight is bn.weight and model[1].running_mean is bn.running_mean
+    assert model[1].momentum == 0.2 and not model[1].training
+    assert model[2][0].weight is None and model[2][0].running_var is bn2.running_var
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias",
+                                        "1.running_mean", "1.running_var",
+                                        "1.num_batches_tracked", "2.0.running_mean",
+                                        "2.0.running_var", "2.0.num_batches_tracked"]
+    single = nn.SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm1d(4))
+    assert type(single) is nn.SyncBatchNorm
 
 
 # ------------------------------------------------------------- the launcher
