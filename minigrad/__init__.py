@@ -89,6 +89,6 @@ if _TYPE_CHECKING or not _siblings_outside():
 else:                        # a source checkout: nn/ and optim/ beside minigrad/
     nn = _load_sibling("nn")
     optim = _load_sibling("optim")
-from . import utils, viz  # noqa: E402
+from . import distributed, utils, viz  # noqa: E402
 
 __version__ = "0.1.0"

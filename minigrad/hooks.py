@@ -1,6 +1,6 @@
 """Engine seams: where features subscribe to the tape without the engine knowing them.
 
-Four kinds of hook, each a plain function registered here and called by the
+Five kinds of hook, each a plain function registered here and called by the
 engine at one point. Nothing is called, and nothing costs more than a list's
 truthiness check per op, while none is registered. Every ``register_*``
 returns a :class:`RemovableHandle` (``handle.remove()``, or use it as a
@@ -20,6 +20,10 @@ cut hook                   ``fn(output, inputs, reason)``          a tensor is c
                                                                    ``"detach"`` or ``"no_grad"``
 backward observer          ``fn(node, grad_output, grad_inputs)``  per node of a reverse pass,
                                                                    after its backward ran
+backward pass hook         ``fn(phase, roots, inputs)``            a reverse pass begins
+                                                                   (``"begin"``) or has
+                                                                   accumulated every
+                                                                   gradient (``"end"``)
 =========================  ======================================  ==========================
 
 ``inputs`` is the tuple of positional inputs given to ``Function.apply``
@@ -27,7 +31,11 @@ backward observer          ``fn(node, grad_output, grad_inputs)``  per node of a
 cut is an op run with grad mode off on inputs at least one of which requires
 grad. ``grad_output`` is dL/d(node's output); ``grad_inputs`` is the tuple the
 op's backward returned (one entry per parent, ``None`` allowed), before the
-tape sums it back over broadcast axes. Hooks must not change the arrays they
+tape sums it back over broadcast axes. For a backward pass hook, ``roots`` are
+the tensors differentiated and ``inputs`` is None for ``backward()`` (gradients
+accumulated into ``.grad``) or the tensors ``mg.autograd.grad`` returns
+gradients for (no ``.grad`` touched); ``"end"`` comes after every ``.grad`` is
+written (a pass that raises has no ``"end"``). Hooks must not change the arrays they
 are given. Hooks are called in registration order; one registered while the
 engine is calling hooks is called from the next event on.
 
@@ -47,7 +55,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import TypeVar
 
     from ._typing import Array
@@ -58,16 +66,18 @@ if TYPE_CHECKING:
     OpHook = Callable[[Context | None, tuple[Any, ...], Tensor], object]
     CutHook = Callable[[Tensor, tuple[Any, ...], str], object]
     BackwardObserver = Callable[[Context, Array, tuple[Array | None, ...]], object]
+    BackwardPassHook = Callable[[str, Sequence[Tensor], Sequence[Tensor] | None], object]
     _H = TypeVar("_H", bound=Callable[..., object])
 
 __all__ = ["RemovableHandle", "register_record_hook", "register_op_hook",
-           "register_cut_hook", "register_backward_observer"]
+           "register_cut_hook", "register_backward_observer", "register_backward_pass_hook"]
 
 # The engine reads these lists; they are only ever mutated in place.
 record_hooks: list[RecordHook] = []
 op_hooks: list[OpHook] = []
 cut_hooks: list[CutHook] = []
 backward_observers: list[BackwardObserver] = []
+backward_pass_hooks: list[BackwardPassHook] = []
 
 
 class RemovableHandle:
@@ -133,3 +143,18 @@ def register_cut_hook(fn: CutHook) -> RemovableHandle:
 def register_backward_observer(fn: BackwardObserver) -> RemovableHandle:
     """Call ``fn(node, grad_output, grad_inputs)`` for each node of every reverse pass."""
     return _register(backward_observers, fn, "register_backward_observer")
+
+
+def register_backward_pass_hook(fn: BackwardPassHook) -> RemovableHandle:
+    """Call ``fn(phase, roots, inputs)`` when a reverse pass begins and when it has ended.
+
+    ``phase`` is ``"begin"`` (before any node's backward) or ``"end"`` (after
+    every gradient is accumulated into ``.grad``); ``roots`` are the tensors
+    differentiated; ``inputs`` is None for ``backward()``, or the tensors that
+    ``mg.autograd.grad`` returns gradients for. Together with a backward
+    observer this is what gradient reduction across processes needs (count the
+    edges into each parameter at ``"begin"``, reduce a parameter's gradient as
+    soon as its last contribution is observed, wait for the reductions at
+    ``"end"``): ``nn.parallel.DistributedDataParallel`` is built this way.
+    """
+    return _register(backward_pass_hooks, fn, "register_backward_pass_hook")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, overload
 
 import numpy as np
 
-from .hooks import backward_observers
+from .hooks import backward_observers, backward_pass_hooks
 from .versions import changed_since, last_change, owner, version
 
 if TYPE_CHECKING:
@@ -171,6 +171,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
             heappush(heap, (-r.grad_fn.seq, k, r))
     wanted: dict[int, Array | None] | None = \
         None if inputs is None else {id(t): None for t in inputs}
+    if backward_pass_hooks:      # minigrad.hooks: the pass begins
+        for h in tuple(backward_pass_hooks):
+            h("begin", roots, inputs)
     obs = backward_observers     # minigrad.hooks: called per node, if any
     while heap:
         _, k, t = heappop(heap)
@@ -237,6 +240,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
                 wanted[id(t)] = g
         else:
             t.grad = g.copy() if t.grad is None else t.grad + g
+    if backward_pass_hooks:      # minigrad.hooks: every gradient is accumulated
+        for h in tuple(backward_pass_hooks):
+            h("end", roots, inputs)
     if wanted is not None and inputs is not None:       # (one is None iff the other is)
         return [np.zeros_like(t.data) if (got := wanted[id(t)]) is None else got
                 for t in inputs]

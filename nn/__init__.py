@@ -19,4 +19,5 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
                           TransformerEncoder, TransformerEncoderLayer)
 from .rbm import RBM  # noqa: F401
 from .dbn import DBN  # noqa: F401
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, parallel, utils  # noqa: F401
+from .parallel import SyncBatchNorm  # noqa: F401

@@ -230,6 +230,21 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
     training, to keep no statistics); weight, bias: ``(C,)`` or None.
     """
     x = tensor_arg(x, "batch_norm")
+    shape = _check_batch_norm(x, running_mean, running_var, weight, bias)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise TypeError("batch_norm: evaluation (training=False) needs the "
+                            "running_mean and running_var arrays, got None")
+        scale = 1.0 / np.sqrt(running_var + eps)
+        y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
+        return _affine(y, weight, bias, shape)
+    return _batch_norm_training(x, Normalize, running_mean, running_var, weight, bias,
+                                momentum, eps)
+
+
+def _check_batch_norm(x: Tensor, running_mean: Array | None, running_var: Array | None,
+                      weight: Tensor | None, bias: Tensor | None) -> tuple[int, ...]:
+    """Every shape checked before anything is computed or updated; the channel shape."""
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input (N, C, *) of at least 2 dimensions, "
                          f"got shape {x.shape}")
@@ -239,27 +254,32 @@ def batch_norm(x: TensorOrArray, running_mean: Array | None, running_var: Array 
         if v is not None and tuple(v.shape) != (c,):
             raise ValueError(f"batch_norm: expected {name} of shape ({c},) for {c} channels, "
                              f"got {tuple(v.shape)}")
-    shape = _channel_shape(x)
-    if not training:
-        if running_mean is None or running_var is None:
-            raise TypeError("batch_norm: evaluation (training=False) needs the "
-                            "running_mean and running_var arrays, got None")
-        scale = 1.0 / np.sqrt(running_var + eps)
-        y = (x - running_mean.reshape(shape)) * scale.reshape(shape)
-        return _affine(y, weight, bias, shape)
+    return _channel_shape(x)
+
+
+def _batch_norm_training(x: Tensor, op: type[Function], running_mean: Array | None,
+                         running_var: Array | None, weight: Tensor | None,
+                         bias: Tensor | None, momentum: float | None, eps: float) -> Tensor:
+    """Training-mode batch norm with the normalising op ``op`` (``Normalize``, or one whose
+    statistics span several processes: it may append the count behind them to ``stats``).
+    Everything is checked before the running buffers change."""
+    shape = _check_batch_norm(x, running_mean, running_var, weight, bias)
+    c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
     n = x.size // c if c else 0
     if n <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                          f"training, got input shape {x.shape}")
-    if running_mean is not None:               # (checked before anything is updated)
+    if running_mean is not None:
         if momentum is None:
             raise ValueError("batch_norm: momentum=None (a cumulative average) needs the "
                              "layer's batch count; use nn.BatchNorm*d or pass a float")
         if running_var is None:
             raise TypeError("batch_norm: running_mean was given without running_var")
-    stats: list[Array] = []
-    y = _affine(Normalize.apply(x, axes=axes, eps=eps, stats=stats), weight, bias, shape)
+    stats: list[Any] = []
+    y = _affine(op.apply(x, axes=axes, eps=eps, stats=stats), weight, bias, shape)
+    if len(stats) > 2:
+        n = stats[2]
     if running_mean is not None and running_var is not None and momentum is not None:
         mean, var = stats[0].reshape(-1), stats[1].reshape(-1)
         running_mean *= 1 - momentum

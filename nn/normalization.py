@@ -47,6 +47,8 @@ def _affine_parameters(module: Module, shape: Shape, affine: bool) -> None:
 
 class _BatchNorm(Module):
     ndims: tuple[int, ...] = ()
+    # the functional form forward calls (SyncBatchNorm's spans the processes)
+    _functional = staticmethod(F.batch_norm)
     weight: Parameter | None
     bias: Parameter | None
 
@@ -83,8 +85,8 @@ class _BatchNorm(Module):
         if counting and momentum is None:           # cumulative moving average
             momentum = 1.0 / float(self.num_batches_tracked + 1)
         use_batch = self.training or not self.track_running_stats
-        y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                         training=use_batch, momentum=momentum, eps=self.eps)
+        y = self._functional(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             training=use_batch, momentum=momentum, eps=self.eps)
         if counting:                                # (only once batch_norm has succeeded)
             self.num_batches_tracked += 1
         return y

@@ -72,6 +72,50 @@ def test_backward_observer_gets_each_nodes_gradients():
     assert calls[1][2][1] is None                                 # the constant's slot
 
 
+def test_backward_pass_hook_brackets_each_pass_after_every_grad_is_written():
+    x = leaf(3)
+    events = []
+
+    def on_pass(phase, roots, inputs):
+        events.append((phase, [r is y for r in roots], inputs,
+                       None if x.grad is None else x.grad.copy()))
+
+    def observe(node, g_out, g_in):
+        events.append(node.name)
+
+    y = (x * 2.0).sum()
+    with mg.hooks.register_backward_pass_hook(on_pass), \
+            mg.hooks.register_backward_observer(observe):
+        y.backward(retain_graph=True)
+        (gx,) = mg.autograd.grad(y, [x])
+    assert [e if isinstance(e, str) else e[0] for e in events] == \
+        ["begin", "Sum", "Mul", "end", "begin", "Sum", "Mul", "end"]
+    begin, end = events[0], events[3]
+    assert begin[1] == [True] and begin[2] is None and begin[3] is None
+    np.testing.assert_array_equal(end[3], np.full(3, 2.0))      # .grad already written
+    assert [t is x for t in events[4][2]] == [True]              # autograd.grad's inputs
+    np.testing.assert_array_equal(events[7][3], np.full(3, 2.0))  # .grad untouched by it
+    assert mg.hooks.backward_pass_hooks == []
+
+
+def test_backward_pass_hook_has_no_end_when_the_pass_raises():
+    class Broken(mg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("broken backward")
+
+    phases = []
+    y = Broken.apply(leaf(2)).sum()
+    with mg.hooks.register_backward_pass_hook(lambda phase, *a: phases.append(phase)):
+        with pytest.raises(ValueError, match="broken backward"):
+            y.backward()
+    assert phases == ["begin"]
+
+
 def test_handles_remove_once_and_are_idempotent():
     f = lambda *a: None                  # noqa: E731
     h1 = mg.hooks.register_record_hook(f)
@@ -110,10 +154,11 @@ def test_hook_removing_itself_during_a_call_is_safe():
 
 
 def test_engine_modules_import_no_feature():
-    """Engine files (minigrad/*.py) name no viz, nn or optim import."""
-    bad = re.compile(r"^\s*(from\s+(\.|minigrad\.?)\s*(viz|nn|optim)\b|import\s+minigrad\.(viz|nn|optim)"
-                     r"|from\s+\.(viz|nn|optim)\b|from\s+minigrad\s+import\s+.*\b(viz|nn|optim)\b"
-                     r"|from\s+\.\s+import\s+.*\b(viz|nn|optim)\b)", re.M)
+    """Engine files (minigrad/*.py) name no viz, nn, optim or distributed import."""
+    f = "viz|nn|optim|distributed"
+    bad = re.compile(rf"^\s*(from\s+(\.|minigrad\.?)\s*({f})\b|import\s+minigrad\.({f})"
+                     rf"|from\s+\.({f})\b|from\s+minigrad\s+import\s+.*\b({f})\b"
+                     rf"|from\s+\.\s+import\s+.*\b({f})\b)", re.M)
     offenders = []
     for path in sorted((ROOT / "minigrad").glob("*.py")):
         if path.name == "__init__.py":       # the package namespace re-exports them

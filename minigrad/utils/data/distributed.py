@@ -31,6 +31,10 @@ def _from_process_group(name: str) -> int:
     except ImportError:
         raise RuntimeError(f"DistributedSampler: {name} not given and minigrad.distributed "
                            f"is not available; pass num_replicas and rank") from None
+    if not dist.is_initialized():
+        raise RuntimeError(f"DistributedSampler: {name} not given and minigrad.distributed "
+                           f"is not initialized (call minigrad.distributed.init() first); "
+                           f"or pass num_replicas and rank")
     return int(dist.get_world_size() if name == "num_replicas" else dist.get_rank())
 
 
