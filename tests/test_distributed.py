@@ -7,6 +7,7 @@ They need MPI (the ``distributed`` extra, which .ci/run installs) and start
 MPI jobs, so they run under CI=true and are skipped elsewhere.
 """
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -177,3 +178,23 @@ def test_a_raising_rank_ends_the_whole_job():
     assert "minigrad.distributed: rank 1 of 2 raised RuntimeError" in job.stderr
     assert "aborting the whole job" in job.stderr
     assert took < 300
+
+
+def test_flagship_trains_data_parallel_on_two_ranks(tmp_path):
+    """``mpiexec -n 2 python -m minigrad charlm --distributed``: rank 0 alone reports,
+    checkpoints and samples; the loss falls."""
+    from minigrad.distributed.local import local_command
+    cmd, env = local_command(WORLD, [sys.executable, "-m", "minigrad", "charlm", "--quick",
+                                     "--distributed", "--max-chars", "60000", "--batch", "8", "--lr", "0.01",
+                                     "--hidden", "64", "--embed", "16", "--length", "20",
+                                     "--no-progress", "--out", str(tmp_path)])
+    job = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=TIMEOUT,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert job.returncode == 0, job.stderr
+    out = job.stdout
+    assert out.count("8 streams on each of 2 ranks") == 1, out
+    assert out.count("best validation") == 1, out
+    assert (tmp_path / "charlm.npz").is_file()
+    best, unigram = (float(v) for v in re.search(
+        r"best validation ([\d.]+) bpc against the unigram baseline ([\d.]+)", out).groups())
+    assert best < unigram, out

@@ -17,6 +17,15 @@ saved with ``mg.save``) every ``--save-every`` segments, from which ``--resume``
 continues exactly as if never interrupted. At the end it samples text with a
 temperature; ``--sample CKPT`` samples from a checkpoint after ``--prompt``.
 
+``--distributed`` trains data-parallel over MPI (``pip install "minigrad[distributed]"``,
+then ``mpiexec -n N python -m minigrad charlm --distributed``; on one machine see
+docs/distributed.md for the loopback-only launcher): the text is cut into
+``N x --batch`` streams, each rank trains its ``--batch`` of them through
+``nn.parallel.DistributedDataParallel`` (its hidden state stays local), so every
+update is the one a single process makes with ``N x --batch`` streams. Rank 0
+prints, draws the progress bar, writes the checkpoint and samples; the time limit
+is agreed between ranks (the slowest decides) so all stop at the same segment.
+
 The stream is fed to TBPTT in segments of ``--segment-updates`` updates (the
 unit of the progress bar, the schedule and checkpoints); with ``k1 < k2`` the
 first windows of a segment reach back only to the segment's start.
@@ -93,7 +102,34 @@ def parser() -> argparse.ArgumentParser:
     a("--prompt", default="", help="text to start sampling from (default: a line break)")
     a("--length", type=int, default=400, help="characters to sample")
     a("--temperature", type=float, default=0.8, help="sampling temperature")
+    a("--distributed", action="store_true", help="data-parallel over MPI (launch with "
+      "mpiexec -n N): each rank trains --batch of the N x --batch streams")
     return p
+
+
+class _Alone:
+    """The one-process stand-in for ``minigrad.distributed`` (rank 0 of 1)."""
+    rank, world = 0, 1
+
+    @staticmethod
+    def agree(flag: bool) -> bool:
+        return flag
+
+
+class _Ranks:
+    """The ranks of an MPI job, for the demo's few collective decisions."""
+
+    def __init__(self) -> None:
+        import minigrad.distributed as dist
+        dist.init()
+        self.dist = dist
+        self.rank, self.world = dist.get_rank(), dist.get_world_size()
+
+    def agree(self, flag: bool) -> bool:
+        """True on every rank if it is True on any (e.g. one rank is over time)."""
+        v = np.array([1.0 if flag else 0.0])
+        self.dist.all_reduce(v, op="max")
+        return bool(v[0])
 
 
 def load_text(args: argparse.Namespace) -> str:
@@ -165,6 +201,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.sample:
         setup(args)
         return sample_only(args)
+    if args.distributed and args.resume:
+        p.error("--resume with --distributed is not supported (a checkpoint holds rank "
+                "0's hidden state only); resume in one process")
+    ranks: Any = _Ranks() if args.distributed else _Alone()
+    lead = ranks.rank == 0
     ckpt = mg.load(args.resume) if args.resume else None
     if ckpt is not None:
         for k, v in ckpt["args"].items():
@@ -181,21 +222,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ids = vocab.encode(text)
     n_val = max(3, int(len(ids) * args.val_frac))
     train_ids, val_ids = ids[:-n_val], ids[-n_val:]
-    x, y = batchify(train_ids, args.batch)
+    x, y = batchify(train_ids, args.batch * ranks.world)
+    mine = slice(ranks.rank * args.batch, (ranks.rank + 1) * args.batch)
+    x, y = np.ascontiguousarray(x[:, mine]), np.ascontiguousarray(y[:, mine])
     vx, vy = batchify(val_ids, min(args.batch, (n_val - 1) // 2))
     seg = args.k1 * args.segment_updates                 # steps per TBPTT.run call
     args.segments_per_epoch = math.ceil(len(x) / seg)
     model, opt, sched = build(args, len(vocab))
     stopper = optim.EarlyStopping(patience=args.patience)
-    trainer = nn.utils.TBPTT(model, lm_loss, opt, k1=args.k1, k2=args.k2,
+    trained: nn.Module = model
+    if args.distributed:                # rank 0's parameters everywhere, mean gradients
+        trained = nn.parallel.DistributedDataParallel(model)
+        mg.manual_seed(args.seed + ranks.rank)           # each rank its own dropout masks
+    trainer = nn.utils.TBPTT(trained, lm_loss, opt, k1=args.k1, k2=args.k2,
                              clip_norm=args.clip)
     base = unigram_bpc(train_ids, val_ids, len(vocab))
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"text: {len(text):,} characters, {len(vocab)} distinct; {len(train_ids):,} train "
+    say = print if lead else _quiet
+    say(f"text: {len(text):,} characters, {len(vocab)} distinct; {len(train_ids):,} train "
           f"/ {n_val:,} validation; unigram baseline {base:.3f} bpc")
-    print(f"model: Embedding({len(vocab)}, {args.embed}) -> {args.layers}-layer "
+    say(f"model: Embedding({len(vocab)}, {args.embed}) -> {args.layers}-layer "
           f"{args.cell.upper()}({args.hidden}) -> head ({'tied' if args.tie else 'untied'}); "
-          f"{n_params:,} parameters; TBPTT k1={args.k1} k2={args.k2}, {args.batch} streams")
+          f"{n_params:,} parameters; TBPTT k1={args.k1} k2={args.k2}, {args.batch} streams"
+        + (f" on each of {ranks.world} ranks" if args.distributed else ""))
 
     run: dict[str, Any] = {"epoch": 0, "segment": 0, "done": 0, "losses": [],
                            "val_bpc": [], "epoch_loss": 0.0, "epoch_steps": 0}
@@ -211,7 +260,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         run, state = ckpt["run"], ckpt["state"]
         print(f"resumed {args.resume}: epoch {run['epoch'] + 1}, segment {run['segment']}")
     path = os.path.join(args.out, CHECKPOINT)
-    progress = progress_flag(args)
+    progress = progress_flag(args) if lead else False
     start_time, tokens, interrupted, over_time = time.perf_counter(), 0, False, False
     model.train()
     while run["epoch"] < args.epochs and not stopper.stopped and not interrupted:
@@ -232,13 +281,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             run["losses"].append(loss)
             run["epoch_loss"] += loss * len(xs)
             run["epoch_steps"] += len(xs)
-            tokens += xs.size
+            tokens += xs.size * ranks.world
             bar.update(xs.size)
             bar.set_postfix(loss=f"{loss:.3f}", bpc=f"{loss / LN2:.3f}",
                             tok_s=f"{xs.size / dt:,.0f}")
-            over_time = args.time_limit > 0 and time.perf_counter() - start_time > args.time_limit
+            over_time = ranks.agree(args.time_limit > 0 and
+                                    time.perf_counter() - start_time > args.time_limit)
             interrupted = args.stop_after > 0 and run["done"] >= args.stop_after
-            if interrupted or over_time or run["done"] % args.save_every == 0:
+            if lead and (interrupted or over_time or run["done"] % args.save_every == 0):
                 save_checkpoint(path, args, vocab, model, opt, sched, stopper, run, state)
             if interrupted or over_time:
                 break
@@ -248,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         val = evaluate_bpc(model, vx, vy)
         train_bpc = run["epoch_loss"] / max(1, run["epoch_steps"]) / LN2
         run["val_bpc"].append(val)
-        print(f"epoch {epoch + 1}: train {train_bpc:.3f} bpc, validation {val:.3f} bpc "
+        say(f"epoch {epoch + 1}: train {train_bpc:.3f} bpc, validation {val:.3f} bpc "
               f"(unigram {base:.3f}), lr {opt.param_groups[0]['lr']:.2e}, "
               f"{time.perf_counter() - start_time:.0f} s")
         if sched is not None and args.schedule == "plateau":
@@ -257,19 +307,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         run.update(epoch=epoch + 1, segment=0, epoch_loss=0.0, epoch_steps=0)
         state = None                                     # the next epoch starts afresh
         if over_time:
-            print(f"time limit of {args.time_limit:.0f} s reached")
+            say(f"time limit of {args.time_limit:.0f} s reached")
             break
-        save_checkpoint(path, args, vocab, model, opt, sched, stopper, run, state)
+        if lead:
+            save_checkpoint(path, args, vocab, model, opt, sched, stopper, run, state)
     seconds = time.perf_counter() - start_time
     result: dict[str, Any] = {"unigram_bpc": base, "losses": list(run["losses"]),
                               "val_bpc": list(run["val_bpc"]), "checkpoint": path,
                               "seconds": seconds, "tokens_per_s": tokens / max(seconds, 1e-9)}
     if interrupted:
-        print(f"stopped after {run['done']} segments; continue with --resume {path}")
+        say(f"stopped after {run['done']} segments; continue with --resume {path}")
         return result
     if stopper.best_state is not None:
         stopper.restore(model)                           # the best epoch's weights
     run["finished"] = True
+    result.update(ranks=ranks.world)
+    if not lead:
+        return result
     save_checkpoint(path, args, vocab, model, opt, sched, stopper, run, None)
     best = min(run["val_bpc"]) if run["val_bpc"] else float("nan")
     print(f"best validation {best:.3f} bpc against the unigram baseline {base:.3f}, "
@@ -279,6 +333,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"sample (temperature {args.temperature}):\n{args.prompt}{sample}")
     result.update(best_val_bpc=best, sample=sample)
     return result
+
+
+def _quiet(*args: Any, **kwargs: Any) -> None:
+    """``print`` on ranks other than 0."""
 
 
 if __name__ == "__main__":
