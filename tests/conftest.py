@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Tests import helpers as `from tests.strategies import ...` or `from strategies import ...`.
+# Tests import each other's tables as `from test_nn_layers import ...` (strategies: minigrad.testing).
 sys.path.insert(0, os.path.dirname(__file__))
 
 settings.register_profile(
