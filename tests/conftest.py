@@ -19,6 +19,10 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=300, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
+# random programs (tests/test_random_programs.py) at full strength: at least 10,000 programs
+settings.register_profile(
+    "stress", max_examples=10_000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -14,8 +14,9 @@ Needs hypothesis, a test-time dependency: ``pip install 'minigrad[test]'``.
   ``joined``, ``indexed``, ``reshapes``, ``permutations``, ``squeezable``,
   ``unsqueezable``, ``expandable``, ``where_operands``, ``mlp_operands``,
   ``with_kwargs``);
-* :func:`programs` / :func:`check_program` -- random differentiable programs
-  (DAGs of registered ops) and their gradient check.
+* :func:`programs` / :func:`check_program` (``minigrad.testing.programs``) --
+  random differentiable programs (DAGs of registered ops, with detach, no_grad,
+  hooks and retain_grad) and their gradient check.
 
 See docs/testing.md.
 
@@ -39,13 +40,14 @@ except ImportError as e:        # pragma: no cover - exercised in a subprocess
                       "pip install 'minigrad[test]' (or pip install hypothesis)") from e
 
 from .factory import gradcheck_module, gradient_test, module_function
+from .programs import Program, check_program, programs
 from .properties import PROPERTIES
 from .strategies import (Inputs, arrays, axes, broadcastable_shapes, elementwise, expandable,
                          indexed, joined, matmul_operands, mlp_operands, permutations,
                          reduction, reshapes, shapes, squeezable, tensors, unsqueezable,
                          where_operands, with_kwargs)
 
-__all__ = ["PROPERTIES", "Inputs", "arrays", "axes", "broadcastable_shapes", "elementwise",
+__all__ = ["PROPERTIES", "Inputs", "Program", "check_program", "programs", "arrays", "axes", "broadcastable_shapes", "elementwise",
            "expandable", "gradcheck_module", "gradient_test", "indexed", "joined",
            "matmul_operands", "mlp_operands", "module_function", "permutations",
            "reduction", "reshapes", "shapes", "squeezable", "tensors", "unsqueezable",
