@@ -12,8 +12,9 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
-def _blocks():
-    text = DOC.read_text()
+def _blocks(doc=DOC):
+    """(first line, source) of every ```python block of ``doc``."""
+    text = doc.read_text()
     return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _BLOCK.finditer(text)]
 
 

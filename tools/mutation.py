@@ -96,7 +96,7 @@ def _copy_tree(dest: Path) -> None:
 
 
 def run(m: Mutant, tmp: Path) -> tuple[bool, float, str]:
-    """(caught, seconds, last line of pytest's output) for one mutant."""
+    """(caught, seconds, the first failing test or pytest's last line) for one mutant."""
     target = tmp / m.path
     original = target.read_text()
     if original.count(m.old) != 1:
@@ -110,8 +110,9 @@ def run(m: Mutant, tmp: Path) -> tuple[bool, float, str]:
                              capture_output=True, text=True, timeout=1800)
     finally:
         target.write_text(original)
-    lines = [line for line in out.stdout.splitlines() if line.strip()]
-    return out.returncode != 0, time.time() - t0, lines[-1] if lines else out.stderr[-200:]
+    lines = [line for line in out.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    tail = out.stdout.strip().splitlines()[-1:] or [out.stderr[-200:]]
+    return out.returncode != 0, time.time() - t0, (lines or tail)[0][:110]
 
 
 def main(argv: list[str] | None = None) -> int:
