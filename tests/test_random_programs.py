@@ -10,7 +10,7 @@ number of programs.
 """
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -35,28 +35,41 @@ def test_every_registered_op_has_a_builder_or_a_reason():
     assert not set(EXCLUDED) - set(registry.ops()), "EXCLUDED names an op that is gone"
 
 
-def test_programs_reach_every_op_and_mode():
-    seen_ops, seen_modes, sizes = set(), set(), []
+def _collect(n, **kw):
+    """The steps of n drawn programs (no checks run)."""
+    steps = []
 
-    @settings(max_examples=200, phases=[Phase.generate], database=None)
-    @given(prog=programs())
+    @settings(max_examples=n, phases=[Phase.generate], database=None)
+    @given(prog=programs(**kw))
     def collect(prog):
-        seen_ops.update(s.op for s in prog.steps)
-        seen_modes.update(s.mode for s in prog.steps)
-        sizes.append(len(prog.steps))
+        steps.extend(prog.steps)
     collect()
-    assert seen_ops == set(builders()), sorted(set(builders()) - seen_ops)
-    assert seen_modes == set(MODES)
-    assert max(sizes) >= 20 and min(sizes) >= 1
+    return steps
 
 
-def _first_failure(n):
-    """The first program (of at most n, no shrinking) whose check fails, or None."""
+@pytest.mark.parametrize("name", sorted(builders()))
+def test_every_op_can_take_part(name):
+    """Each op's builder applies to the values programs make (not always skipped)."""
+    assert any(s.op == name for s in _collect(5, ops=[name, "Add"], max_ops=4))
+
+
+def test_programs_mix_modes_reuse_values_and_reach_thirty_steps():
+    steps = _collect(40)
+    assert {s.mode for s in steps} == set(MODES)
+    assert {s.scale for s in steps if s.mode == "hook"} == {0.5, 2.0, -1.5}
+    assert len(_collect(1, min_ops=30)) >= 20       # (a step that does not fit is skipped)
+    reads = [i for s in steps for i in s.args]
+    assert len(reads) > len(set(reads)), "no value was read twice"
+
+
+def _first_failure(n, ops=None):
+    """The first program (of at most n, no shrinking) whose check fails, or None.
+    ops: the op set programs draw from (default: all)."""
     found = []
 
     @settings(max_examples=n, phases=[Phase.generate], database=None, derandomize=True,
               deadline=None)
-    @given(prog=programs())
+    @given(prog=programs(ops=ops))
     def search(prog):
         try:
             check_program(prog)
@@ -71,9 +84,14 @@ def _first_failure(n):
     return found[0] if found else None
 
 
-@pytest.mark.parametrize("name", ["Mul", "LogSumExp", "Conv2d"])
+# besides the planted op, a few others to build programs with (Mul is in every squash)
+COMMON = ["Add", "Mul", "Tanh", "Reshape", "Sum", "GetItem", "Expand"]
+
+
+@pytest.mark.parametrize("name", ["Mul", "LogSumExp", "Conv2d", "Std", "CumSum", "Where"])
 def test_a_planted_wrong_backward_is_caught(monkeypatch, name):
-    """The op's gradient for its first input 2% too large: some program must notice."""
+    """The op's gradient for its first input 2% too large: some program must notice.
+    Mul with every op; a rarer op among COMMON ones, so the budget reaches it."""
     op = registry.ops()[name]
     right = op.backward
 
@@ -86,7 +104,7 @@ def test_a_planted_wrong_backward_is_caught(monkeypatch, name):
         out[k] = out[k] * 1.02
         return tuple(out)
     monkeypatch.setattr(op, "backward", staticmethod(wrong))
-    failure = _first_failure(100)
+    failure = _first_failure(100, None if name == "Mul" else sorted({name, *COMMON}))
     assert failure is not None, f"no program noticed a wrong {name} backward"
     prog, err = failure
     assert isinstance(err, mg.GradcheckError), err
@@ -103,7 +121,7 @@ def test_a_planted_broadcasting_slip_is_caught(monkeypatch):
         index = tuple(slice(0, 1) if n == 1 else slice(None) for n in shape)
         return right(grad[index], shape)
     monkeypatch.setattr(tape, "unbroadcast", slipped)
-    failure = _first_failure(100)
+    failure = _first_failure(100, COMMON)
     assert failure is not None, "no program noticed the broadcasting slip"
 
 

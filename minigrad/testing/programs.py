@@ -386,15 +386,19 @@ def _short(v: Any) -> str:
 
 @st.composite
 def programs(draw: st.DrawFn, min_ops: int = 1, max_ops: int = 30, max_inputs: int = 3,
-             modes: Sequence[str] = MODES) -> Program:
+             modes: Sequence[str] = MODES, ops: Sequence[str] | None = None) -> Program:
     """A random program of ``min_ops..max_ops`` steps over 1..``max_inputs`` inputs.
 
     Operands are drawn mostly from recent values (shrinking goes towards chains);
     a step whose op cannot take the drawn operands is skipped. modes: which
-    step modes may occur (4 in 5 steps are ``"plain"``).
+    step modes may occur (4 in 5 steps are ``"plain"``). ops: the op names to
+    draw from (default: every op of :func:`builders`).
     """
     table = builders()
-    names = sorted(table)
+    names = sorted(table) if ops is None else sorted(ops)
+    unknown = sorted(set(names) - set(table))
+    if unknown:
+        raise ValueError(f"programs: no builder for ops {unknown}")
     k = draw(st.integers(1, max_inputs))
     shapes = list(draw(broadcastable_shapes(k, max_dims=3, max_side=3)))
     prog = Program(_fill(draw, shapes, {}))
