@@ -13,6 +13,7 @@ strategies). A survivor is a behaviour no test pins down.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -104,10 +105,11 @@ def run(m: Mutant, tmp: Path) -> tuple[bool, float, str]:
                          f"in {m.path}")
     target.write_text(original.replace(m.old, m.new))
     t0 = time.time()
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}     # no shrinking
     try:
         out = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:warnings",
                               "-p", "no:cacheprovider", *m.tests], cwd=tmp,
-                             capture_output=True, text=True, timeout=1800)
+                             env=env, capture_output=True, text=True, timeout=1800)
     finally:
         target.write_text(original)
     lines = [line for line in out.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
