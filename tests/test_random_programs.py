@@ -110,6 +110,23 @@ def test_a_planted_wrong_backward_is_caught(monkeypatch, name):
     assert isinstance(err, mg.GradcheckError), err
 
 
+def test_a_backward_that_differs_on_a_retained_graph_is_caught(monkeypatch):
+    """Mul's backward right the first time but 2% off when the same (retained) node is
+    run again: gradcheck cannot see it, the two retain_graph backwards must."""
+    mul = registry.ops()["Mul"]
+    right = mul.backward
+
+    def drifting(ctx, g):
+        ga, gb = right(ctx, g)
+        ctx.planted_calls = getattr(ctx, "planted_calls", 0) + 1
+        return (ga * 1.02, gb) if ctx.planted_calls > 1 else (ga, gb)
+    monkeypatch.setattr(mul, "backward", staticmethod(drifting))
+    failure = _first_failure(100, COMMON)
+    assert failure is not None, "no program noticed a backward drifting on a retained graph"
+    prog, err = failure
+    assert "retain_graph" in str(err), err
+
+
 def test_a_planted_broadcasting_slip_is_caught(monkeypatch):
     """The engine keeps the first slice of a broadcast size-1 axis instead of summing it."""
     right = tape.unbroadcast
