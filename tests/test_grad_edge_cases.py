@@ -129,3 +129,22 @@ def test_retained_non_leaf_grad_accumulates_over_two_backwards(x):
     loss.backward(retain_graph=True)
     np.testing.assert_allclose(y.grad, 2 * first, rtol=1e-12)
     np.testing.assert_allclose(a.grad, 2 * 3 * first, rtol=1e-12)
+
+
+class _Biased(mg.Function):
+    """y = 0 * x, whose backward adds 0.9 * atol to every element: each element passes
+    gradcheck's element-wise tolerance, their sum along a direction does not."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 0.0 * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0.0 * g + 0.9e-5 * np.sign(g)
+
+
+def test_gradcheck_directional_check_catches_errors_below_the_element_tolerance():
+    x = mg.tensor(np.random.default_rng(0).standard_normal(400), requires_grad=True)
+    with pytest.raises(mg.GradcheckError, match="directional"):
+        mg.gradcheck(_Biased.apply, [x], atol=1e-5)
