@@ -8,9 +8,9 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
-# Tests import helpers as `from tests.strategies import ...` or `from strategies import ...`.
+# Tests import each other's tables as `from test_nn_layers import ...` (strategies: minigrad.testing).
 sys.path.insert(0, os.path.dirname(__file__))
 
 settings.register_profile(
@@ -19,6 +19,14 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=300, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
+# random programs (tests/test_random_programs.py) at full strength: at least 10,000 programs
+settings.register_profile(
+    "stress", max_examples=10_000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# tools/mutation.py: the CI examples without shrinking (a caught mutant is reported at once)
+settings.register_profile(
+    "mutation", parent=settings.get_profile("ci"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 import minigrad as mg
 from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_, total_grad_norm
 
-from strategies import arrays, shapes
+from minigrad.testing import arrays, shapes
 
 
 @st.composite

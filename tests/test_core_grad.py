@@ -1,16 +1,17 @@
 """Gradients of every differentiable op, declared once and checked several ways.
 
 ``CASES`` is the whole declaration: one line per op, naming the function under
-test and the strategy (from ``tests/strategies.py``) that draws its inputs. Every
-case then goes through each test below, in float64:
+test and the strategy (from ``minigrad.testing``) that draws its inputs. Every
+case then goes through each property of ``minigrad.testing.PROPERTIES``, in
+float64 -- the same checks ``minigrad.testing.gradient_test`` gives users:
 
-* ``test_gradcheck``: analytic gradients against central differences
+* ``gradcheck``: analytic gradients against central differences
   (``mg.gradcheck``, element-wise and along a random direction);
-* ``test_grad_has_input_shape``: d sum(f(x)) / dx has x's shape and dtype;
-* ``test_two_backwards_accumulate``: a second backward adds the same amount;
-* ``test_grad_is_linear``: grad(a f) == a grad(f);
-* ``test_tensor_used_twice_accumulates``: an intermediate feeding two
-  branches (a diamond) gets the sum of both branches' gradients.
+* ``grad-shape``: d sum(f(x)) / dx has x's shape and dtype;
+* ``accumulates``: a second backward adds the same amount;
+* ``linear``: grad(a f) == a grad(f);
+* ``used-twice``: an intermediate feeding two branches (a diamond) gets the
+  sum of both branches' gradients.
 
 Adding an op means adding one ``Case`` line: ``test_every_registered_op_is_declared``
 fails for an op in the registry (``minigrad.ops.registry.ops()``) that no
@@ -27,9 +28,9 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.ops import registry
-from strategies import (elementwise, expandable, indexed, joined, matmul_operands,
-                        mlp_operands, permutations, reduction, reshapes, squeezable, unsqueezable,
-                        where_operands, with_kwargs)
+from minigrad.testing import (PROPERTIES, elementwise, expandable, indexed, joined,
+                              matmul_operands, mlp_operands, permutations, reduction, reshapes,
+                              squeezable, unsqueezable, where_operands, with_kwargs)
 from test_nn_layers import LAYERS
 from test_nn_losses import LOSSES
 
@@ -250,69 +251,12 @@ def _call(case, inputs, tensors):
     return case.fn(*tensors, **inputs.kwargs)
 
 
-cases = pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-
-
-@cases
-@given(data=st.data())
-def test_gradcheck(case, data):
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("prop", list(PROPERTIES))
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_gradient_property(prop, case, data, seed):
     inputs = data.draw(case.inputs)
-    assert mg.gradcheck(lambda *ts: _call(case, inputs, ts), inputs.tensors()) is True
-
-
-@cases
-@given(data=st.data())
-def test_grad_has_input_shape(case, data):
-    inputs = data.draw(case.inputs)
-    ts = inputs.tensors()
-    _call(case, inputs, ts).sum().backward()
-    for t in ts:
-        assert t.grad is not None
-        assert t.grad.shape == t.shape
-        assert t.grad.dtype == np.float64
-
-
-@cases
-@given(data=st.data())
-def test_two_backwards_accumulate(case, data):
-    inputs = data.draw(case.inputs)
-    ts = inputs.tensors()
-    w = [np.random.default_rng(1).standard_normal(_call(case, inputs, ts).shape)]
-    (_call(case, inputs, ts) * w[0]).sum().backward()
-    first = [t.grad.copy() for t in ts]
-    (_call(case, inputs, ts) * w[0]).sum().backward()
-    for t, g in zip(ts, first):
-        np.testing.assert_allclose(t.grad, 2 * g, rtol=1e-12, atol=1e-12)
-
-
-@cases
-@given(data=st.data(), a=st.floats(-3, 3).filter(lambda v: abs(v) > 1e-3))
-def test_grad_is_linear(case, data, a):
-    inputs = data.draw(case.inputs)
-    ts = inputs.tensors()
-    plain = mg.grad(_call(case, inputs, ts).sum(), ts)
-    scaled = mg.grad((a * _call(case, inputs, ts)).sum(), ts)
-    for g, s in zip(plain, scaled):
-        np.testing.assert_allclose(s, a * g, rtol=1e-9, atol=1e-9)
-    assert all(t.grad is None for t in ts)          # mg.grad leaves .grad alone
-
-
-@cases
-@given(data=st.data())
-def test_tensor_used_twice_accumulates(case, data):
-    """u = 1.5 x feeds two branches, w1 f(u) and w2 f(u): dL/dx sums both paths."""
-    inputs = data.draw(case.inputs)
-    ts = inputs.tensors()
-    rng = np.random.default_rng(2)
-    shape = _call(case, inputs, ts).shape
-    w1, w2 = rng.standard_normal(shape), rng.standard_normal(shape)
-    us = [t * 1.5 for t in ts]
-    branch1 = (_call(case, inputs, us) * w1).sum()
-    branch2 = (_call(case, inputs, us) * w2).sum()
-    (branch1 + branch2).backward()
-    together = mg.grad((_call(case, inputs, [t * 1.5 for t in ts]) * (w1 + w2)).sum(), ts)
-    for t, g in zip(ts, together):
-        np.testing.assert_allclose(t.grad, g, rtol=1e-9, atol=1e-9)
+    PROPERTIES[prop](case.fn, inputs, np.random.default_rng(seed))
 
 
 # Ops whose gradient tests are not drawn from a table of strategies: name -> where.

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import minigrad as mg
 from minigrad import nn, optim
 from minigrad.ops.indexing import SetItem
-from strategies import arrays, shapes
+from minigrad.testing import arrays, shapes
 
 F64 = np.float64
 

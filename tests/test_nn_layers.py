@@ -2,8 +2,8 @@
 forward values against formulas written independently here, and input errors.
 
 The gradient checks are declared in one table, ``LAYERS``: a name and a
-hypothesis strategy that draws ``(module, input)``. ``check_module`` runs
-``mg.gradcheck`` with respect to the input and every parameter of the module
+hypothesis strategy that draws ``(module, input)``. ``minigrad.testing.gradcheck_module``
+runs ``mg.gradcheck`` with respect to the input and every parameter of the module
 (the parameters are swapped for gradcheck's float64 copies during the call).
 """
 import math
@@ -16,41 +16,12 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn
-from strategies import arrays
+from minigrad.testing import arrays, gradcheck_module
 
 # half the profile's examples per gradient check (10 in CI, 150 with 'thorough')
 HALF = max(4, settings.default.max_examples // 2)
 
 # ------------------------------------------------------------------ helpers
-
-
-def functional_call(module, params, *args):
-    """Call ``module(*args)`` with its parameters replaced by ``params`` (same order)."""
-    owners = []
-    seen = set()
-    for _, m in module.named_modules():
-        for name, p in m._parameters.items():
-            if p is not None and id(p) not in seen:
-                seen.add(id(p))
-                owners.append((m, name, p))
-    try:
-        for (m, name, _), q in zip(owners, params):
-            m._parameters[name] = q
-        return module(*args)
-    finally:
-        for m, name, p in owners:
-            m._parameters[name] = p
-
-
-def check_module(module, x, seed=None, **kw):
-    """gradcheck of ``module(x)`` w.r.t. x (if floating) and all parameters."""
-    params = list(module.parameters())
-
-    def fn(x, *ps):
-        if seed is not None:
-            mg.manual_seed(seed)        # the same dropout mask on every call
-        return functional_call(module, ps, x)
-    return mg.gradcheck(fn, [x] + params, **kw)
 
 
 def t64(draw, shape, **kw):
@@ -182,7 +153,7 @@ def test_layer_gradcheck(name, mode, data):
                 module(x * 1.5 + 0.3)
     if mode == "eval":
         module.eval()
-    assert check_module(module, x, seed=3)
+    assert gradcheck_module(module, x, seed=3)
 
 
 # ------------------------------------------------------- forward references

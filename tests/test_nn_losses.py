@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn
-from strategies import arrays
+from minigrad.testing import arrays
 
 # half the profile's examples per gradient check (10 in CI, 150 with 'thorough')
 HALF = max(4, settings.default.max_examples // 2)

@@ -15,7 +15,7 @@ from hypothesis import given
 
 import minigrad as mg
 from minigrad.ops import registry
-from strategies import arrays, elementwise, shapes
+from minigrad.testing import arrays, elementwise, shapes
 
 
 def _cube(x):

@@ -15,7 +15,7 @@ from hypothesis import given, strategies as st
 
 import minigrad as mg
 from minigrad import optim
-from strategies import arrays, shapes
+from minigrad.testing import arrays, shapes
 
 # ------------------------------------------------------------------ references
 # Each takes the initial parameter, the list of gradients and the

@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 import minigrad as mg
 from minigrad import optim
-from strategies import arrays
+from minigrad.testing import arrays
 from test_optim import CASES, IDS
 
 

@@ -1,5 +1,5 @@
-"""Shared hypothesis strategies, and the one factory that turns an op declaration
-into inputs for gradient tests.
+"""Hypothesis strategies for gradient tests: shapes, well-conditioned arrays, axes,
+indices, and the inputs of each kind of op.
 
 Values are kept well-conditioned for central differences: away from kinks
 (abs, relu, clip bounds, max/min ties) and poles (log, sqrt, division near 0),
@@ -12,32 +12,43 @@ requiring grad) and keyword arguments for the op (axis, keepdims, an index...).
 A test then needs one line per op, e.g. in ``tests/test_core_grad.py``::
 
     Case("log", lambda x: x.log(), elementwise(1, low=0.2, high=3.0)),
+
+>>> from hypothesis import given
+>>> @given(elementwise(2, away_from_zero=0.5))
+... def check(inputs):
+...     a, b = inputs.tensors()
+...     assert (abs(b.data) >= 0.5).all()
+>>> check()
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import minigrad as mg
-
-small_dims = st.integers(min_value=1, max_value=4)
+from ..tensor import Tensor, tensor
 
 
-def shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
+           max_side: int = 4) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes with ``min_dims..max_dims`` axes of ``min_side..max_side`` each."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims,
                             min_side=min_side, max_side=max_side)
 
 
-def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
+def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3,
+                         max_side: int = 4) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
     """``num_shapes`` shapes that broadcast together (NumPy rules)."""
     return hnp.mutually_broadcastable_shapes(num_shapes=num_shapes, min_dims=min_dims,
                                              max_dims=max_dims, max_side=max_side
                                              ).map(lambda r: r.input_shapes)
 
 
-def _values(rng, n, low, high, distinct, avoid, margin):
+def _values(rng: np.random.Generator, n: int, low: float, high: float, distinct: bool,
+            avoid: tuple[float, ...], margin: float) -> np.ndarray:
     if distinct and n > 1:
         # a shuffled grid with jitter: neighbours at least ~0.9 (high-low)/n apart
         vals = (rng.permutation(n) + rng.uniform(0.0, 0.1, n)) / n
@@ -51,8 +62,10 @@ def _values(rng, n, low, high, distinct, avoid, margin):
 
 
 @st.composite
-def arrays(draw, shape, low=-2.0, high=2.0, away_from_zero=0.0, distinct=False,
-           avoid=(), dtype=np.float64):
+def arrays(draw: st.DrawFn, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]],
+           low: float = -2.0, high: float = 2.0, away_from_zero: float = 0.0,
+           distinct: bool = False, avoid: tuple[float, ...] = (),
+           dtype: Any = np.float64) -> np.ndarray:
     """A float array of ``shape`` with values in [low, high] (shifted off ``avoid``).
 
     away_from_zero: |x| >= this (for abs, log, division...). avoid: points the
@@ -70,23 +83,26 @@ def arrays(draw, shape, low=-2.0, high=2.0, away_from_zero=0.0, distinct=False,
 
 
 @st.composite
-def tensors(draw, shape, requires_grad=True, **kw):
+def tensors(draw: st.DrawFn, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]],
+            requires_grad: bool = True, **kw: Any) -> Tensor:
     """A float64 leaf tensor (see ``arrays`` for the keyword arguments)."""
-    return mg.tensor(draw(arrays(shape, **kw)), requires_grad=requires_grad)
+    return tensor(draw(arrays(shape, **kw)), requires_grad=requires_grad)
 
 
 # ---------------------------------------------------------------- op inputs
 @dataclass
 class Inputs:
     """What one example of an op gets: arrays (-> leaf tensors) and op kwargs."""
-    arrays: list
-    kwargs: dict = field(default_factory=dict)
+    arrays: list[np.ndarray]
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
-    def tensors(self, requires_grad=True):
-        return [mg.tensor(a, requires_grad=requires_grad) for a in self.arrays]
+    def tensors(self, requires_grad: bool = True) -> list[Tensor]:
+        """A fresh leaf tensor per array (float64, requiring grad by default)."""
+        return [tensor(a, requires_grad=requires_grad) for a in self.arrays]
 
 
-def _fill(draw, shapes_, value_kw, joint_distinct=False):
+def _fill(draw: st.DrawFn, shapes_: list[tuple[int, ...]], value_kw: dict[str, Any],
+          joint_distinct: bool = False) -> list[np.ndarray]:
     """Arrays of the given shapes; ``joint_distinct``: all values of all arrays distinct.
 
     Some arrays of 2+ axes come in Fortran order, so ops also meet
@@ -106,7 +122,8 @@ def _fill(draw, shapes_, value_kw, joint_distinct=False):
 
 
 @st.composite
-def elementwise(draw, n=1, max_dims=3, max_side=3, distinct=False, **value_kw):
+def elementwise(draw: st.DrawFn, n: int = 1, max_dims: int = 3, max_side: int = 3,
+                distinct: bool = False, **value_kw: Any) -> Inputs:
     """``n`` arrays of mutually broadcastable shapes (``n == 1``: any shape).
 
     distinct: no value appears twice across all arrays (for max/min/maximum).
@@ -119,9 +136,10 @@ def elementwise(draw, n=1, max_dims=3, max_side=3, distinct=False, **value_kw):
 
 
 @st.composite
-def axes(draw, ndim, allow_none=True, allow_tuple=True):
+def axes(draw: st.DrawFn, ndim: int, allow_none: bool = True,
+         allow_tuple: bool = True) -> int | tuple[int, ...] | None:
     """A NumPy ``axis`` argument for an array of ``ndim`` axes: None, an int or a tuple."""
-    options = []
+    options: list[st.SearchStrategy[Any]] = []
     if allow_none:
         options.append(st.none())
     if ndim:
@@ -132,8 +150,8 @@ def axes(draw, ndim, allow_none=True, allow_tuple=True):
 
 
 @st.composite
-def reduction(draw, min_side=1, max_side=3, distinct=False, ddof=False, int_axis=False,
-              **value_kw):
+def reduction(draw: st.DrawFn, min_side: int = 1, max_side: int = 3, distinct: bool = False,
+              ddof: bool = False, int_axis: bool = False, **value_kw: Any) -> Inputs:
     """One array and a reduction's ``axis`` (+ ``keepdims``, and ``ddof`` if asked)."""
     min_dims = 1 if (int_axis or ddof) else 0
     shape = draw(shapes(min_dims=min_dims, max_dims=3, min_side=min_side, max_side=max_side))
@@ -147,7 +165,7 @@ def reduction(draw, min_side=1, max_side=3, distinct=False, ddof=False, int_axis
 
 
 @st.composite
-def matmul_operands(draw, max_side=3):
+def matmul_operands(draw: st.DrawFn, max_side: int = 3) -> Inputs:
     """Two arrays ``np.matmul`` accepts: 1-D, 2-D and broadcast batch operands."""
     n, k, m = (draw(st.integers(1, max_side)) for _ in range(3))
     a_shape, b_shape = draw(st.sampled_from([
@@ -165,7 +183,7 @@ def matmul_operands(draw, max_side=3):
 
 
 @st.composite
-def joined(draw, new_axis=False, max_inputs=3):
+def joined(draw: st.DrawFn, new_axis: bool = False, max_inputs: int = 3) -> Inputs:
     """1-3 arrays to ``concatenate`` (equal shapes except on ``axis``) or ``stack``."""
     base = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
     ndim = len(base)
@@ -184,13 +202,14 @@ def joined(draw, new_axis=False, max_inputs=3):
 
 
 @st.composite
-def indexed(draw):
+def indexed(draw: st.DrawFn) -> Inputs:
     """An array and a NumPy index: basic, integer arrays (with repeats), boolean, mixed."""
     shape = draw(shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
     (x,) = _fill(draw, [shape], {})
     n0 = shape[0]
     kind = draw(st.sampled_from(["int", "slice", "repeated", "bool", "mixed", "ellipsis",
                                  "negative-repeated", "2d-int"]))
+    index: Any
     if kind == "int":
         index = draw(st.integers(-n0, n0 - 1))
     elif kind == "slice":
@@ -216,7 +235,7 @@ def indexed(draw):
 
 
 @st.composite
-def reshapes(draw):
+def reshapes(draw: st.DrawFn) -> Inputs:
     """An array and a ``shape`` with the same number of elements."""
     shape = draw(shapes(min_dims=0, max_dims=3, max_side=3))
     (x,) = _fill(draw, [shape], {})
@@ -226,7 +245,7 @@ def reshapes(draw):
 
 
 @st.composite
-def permutations(draw):
+def permutations(draw: st.DrawFn) -> Inputs:
     """An array and an axis permutation for ``transpose``."""
     shape = draw(shapes(min_dims=1, max_dims=4, max_side=3))
     (x,) = _fill(draw, [shape], {})
@@ -237,7 +256,7 @@ def permutations(draw):
 
 
 @st.composite
-def squeezable(draw):
+def squeezable(draw: st.DrawFn) -> Inputs:
     """An array with some size-1 axes and a ``squeeze`` axis (None, or one of them)."""
     shape = draw(shapes(min_dims=1, max_dims=4, min_side=1, max_side=3))
     shape = tuple(1 if draw(st.booleans()) else n for n in shape)
@@ -248,7 +267,7 @@ def squeezable(draw):
 
 
 @st.composite
-def unsqueezable(draw):
+def unsqueezable(draw: st.DrawFn) -> Inputs:
     """An array and an ``unsqueeze`` position in ``[-ndim-1, ndim]``."""
     shape = draw(shapes(min_dims=0, max_dims=3, max_side=3))
     (x,) = _fill(draw, [shape], {})
@@ -256,7 +275,7 @@ def unsqueezable(draw):
 
 
 @st.composite
-def expandable(draw):
+def expandable(draw: st.DrawFn) -> Inputs:
     """An array with size-1 axes and a larger ``shape`` it broadcasts to (-1 keeps)."""
     shape = draw(shapes(min_dims=0, max_dims=3, max_side=3))
     shape = tuple(1 if draw(st.booleans()) else n for n in shape)
@@ -268,7 +287,7 @@ def expandable(draw):
 
 
 @st.composite
-def where_operands(draw):
+def where_operands(draw: st.DrawFn) -> Inputs:
     """``cond`` (a boolean array, a constant), and broadcastable ``a``, ``b``."""
     c_shape, a_shape, b_shape = draw(broadcastable_shapes(3, max_dims=3, max_side=3))
     cond = np.array(draw(st.lists(st.booleans(), min_size=int(np.prod(c_shape)),
@@ -277,14 +296,15 @@ def where_operands(draw):
 
 
 @st.composite
-def with_kwargs(draw, inputs, **kw_strategies):
+def with_kwargs(draw: st.DrawFn, inputs: st.SearchStrategy[Inputs],
+                **kw_strategies: st.SearchStrategy[Any]) -> Inputs:
     """``inputs`` (an Inputs strategy) with extra kwargs drawn from ``kw_strategies``."""
     inp = draw(inputs)
     return Inputs(inp.arrays, {**inp.kwargs, **{k: draw(s) for k, s in kw_strategies.items()}})
 
 
 @st.composite
-def mlp_operands(draw, max_side=3):
+def mlp_operands(draw: st.DrawFn, max_side: int = 3) -> Inputs:
     """x ``(n, k)``, W ``(k, m)``, b ``(m,)``: the operands of one dense layer."""
     n, k, m = (draw(st.integers(1, max_side)) for _ in range(3))
     return Inputs(_fill(draw, [(n, k), (k, m), (m,)], {}))
