@@ -43,6 +43,8 @@ from .. import nn
 from ..autograd import grad
 from ..gradcheck import gradcheck
 from ..ops import concatenate, einsum, registry, stack, where
+from ..ops.attention import AttentionWeights
+from ..ops.rbm import FreeEnergy
 from ..tape import is_grad_enabled, no_grad
 from ..tensor import Tensor, tensor
 from .strategies import _fill, axes, broadcastable_shapes
@@ -236,6 +238,14 @@ def _conv(x: Tensor, w: Tensor) -> Tensor:
     return F.conv2d(_fit(x, (1, 2, 3, 3)), _fit(w, (2, 2, 2, 2)), _fit(w, (2,)))
 
 
+def _setitem(x: Tensor, row: Tensor) -> Tensor:
+    """x with its second row replaced by ``row``: ``y[1] = row`` written in place on a
+    new tensor (the recorded in-place write, SetItem)."""
+    y = x * 1.0
+    y[1] = row
+    return y
+
+
 def _pool(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return lambda x: fn(_fit(x, (1, 2, 4, 4)) + _ramp((1, 2, 4, 4)), 2)
 
@@ -276,6 +286,17 @@ BUILDERS: dict[str, Builder] = {
         _squash(x, 0.05, 0.95), target, reduction=reduction)),
     "BCEWithLogits": Builder(1, _binary_params, lambda x, target, reduction:
                              F.binary_cross_entropy_with_logits(x, target, reduction=reduction)),
+    "Norm": Builder(1, _int_axis, lambda x, axis: _squash(x, *SAFE).norm(2, dim=axis)),
+    "Pad": Builder(1, _no_params, lambda x: F.pad(_fit(x, (2, 3)), (1, 2))),
+    "SetItem": Builder(2, _no_params, lambda a, b: _setitem(_fit(a, (3, 4)), _fit(b, (4,)))),
+    "ScaledDotProductAttention": Builder(2, _no_params, lambda a, b:
+                                         F.scaled_dot_product_attention(
+                                             _fit(a, (1, 3, 2)), _fit(b, (1, 4, 2)),
+                                             _fit(a, (1, 4, 2)))),
+    "AttentionWeights": Builder(2, _no_params, lambda a, b: AttentionWeights.apply(
+        _fit(a, (1, 3, 2)), _fit(b, (1, 4, 2)), None, scale=0.7)),
+    "FreeEnergy": Builder(2, _no_params, lambda a, b: FreeEnergy.apply(
+        _squash(_fit(a, (3, 4)), *SAFE), _fit(b, (2, 4)), _fit(a, (4,)), _fit(b, (2,)))),
 }
 """How each op that is not elementwise is called on values of any shape."""
 
