@@ -26,7 +26,7 @@ class _Activation(Module):
             setattr(self, k, v)
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_input(self._who(), x)
+        F.check_input(self, x)
         return type(self).function(x, **{k: getattr(self, k) for k in self._settings})
 
     def extra_repr(self) -> str:

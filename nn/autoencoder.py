@@ -90,8 +90,8 @@ class _Encoder(Module):
         self.act = _Act(activation)
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_input(self._who(), x, ndims=(2,))
-        F.check_input(self._who(), x, axis=1, size=self.weight.shape[1])
+        F.check_input(self, x, ndims=(2,))
+        F.check_input(self, x, axis=1, size=self.weight.shape[1])
         return self.act(x @ self.weight.T + self.bias)
 
     def extra_repr(self) -> str:

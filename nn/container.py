@@ -195,7 +195,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_input(self._who(), x)
+        F.check_input(self, x)
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

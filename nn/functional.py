@@ -12,7 +12,7 @@ formulas are PyTorch's. Bad input raises ``ValueError`` naming the function
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
@@ -47,22 +47,34 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "embedding", "dropout
 
 
 # ------------------------------------------------------------------ checks
-def check_input(who: str, x: Tensor, ndims: Sequence[int] | None = None,
+def check_input(who: str | _Named, x: Tensor, ndims: Sequence[int] | None = None,
                 axis: int | None = None, size: int | None = None,
                 what: str = "features") -> Tensor:
     """Raise ``ValueError`` naming ``who`` unless ``x.ndim in ndims`` and ``x.shape[axis] == size``
-    (``TypeError`` unless ``x`` is a Tensor or an array)."""
+    (``TypeError`` unless ``x`` is a Tensor or an array). ``who`` is a name, or a module
+    (anything with ``_who()``), named only if there is an error to report: layers call
+    this on every forward."""
     if not isinstance(x, (Tensor, np.ndarray)):
-        raise TypeError(f"{who}: expected the input to be a Tensor or an array, got "
+        raise TypeError(f"{_name(who)}: expected the input to be a Tensor or an array, got "
                         f"{type(x).__name__}")
     if ndims is not None and x.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
-        raise ValueError(f"{who}: expected a {want} input, got a {x.ndim}-D input "
+        raise ValueError(f"{_name(who)}: expected a {want} input, got a {x.ndim}-D input "
                          f"of shape {x.shape}")
     if axis is not None and x.shape[axis] != size:
-        raise ValueError(f"{who}: expected {size} {what} on axis {axis % x.ndim}, got "
+        raise ValueError(f"{_name(who)}: expected {size} {what} on axis {axis % x.ndim}, got "
                          f"{x.shape[axis]} (input shape {x.shape})")
     return x
+
+
+class _Named(Protocol):
+    """What names itself in error messages: a module (``Module._who``)."""
+
+    def _who(self) -> str: ...
+
+
+def _name(who: str | _Named) -> str:
+    return who if isinstance(who, str) else who._who()
 
 
 _PAIR_MINIMUM = {"kernel_size": 1, "stride": 1, "padding": 0}   # smallest allowed value

@@ -54,7 +54,7 @@ class Linear(Module):
         reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_input(self._who(), x)
+        F.check_input(self, x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self._who()}: expected input of shape (*, {self.in_features}), "
                              f"got {x.shape}")

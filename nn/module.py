@@ -147,6 +147,7 @@ class Module:
         if "_parameters" not in d:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() "
                                  f"before assigning '{name}'")
+        d.pop("_who_name", None)              # the name in messages may change with it
         params, buffers = d["_parameters"], d["_buffers"]
         if name in params and not isinstance(value, (Parameter, Module)):
             if value is not None:
@@ -521,9 +522,18 @@ class Module:
         return ""
 
     def _who(self) -> str:
-        """How error messages name this module, e.g. ``Linear(in_features=4, ...)``."""
-        extra = self.extra_repr()
-        return f"{type(self).__name__}({extra})" if "\n" not in extra else type(self).__name__
+        """How error messages name this module, e.g. ``Linear(in_features=4, ...)``.
+
+        Layers check their input on every call and pass this name along, so it is
+        built once and kept until an attribute is assigned (``__setattr__`` drops it).
+        """
+        d = self.__dict__
+        who = d.get("_who_name")
+        if who is None:
+            extra = self.extra_repr()
+            who = d["_who_name"] = (f"{type(self).__name__}({extra})" if "\n" not in extra
+                                    else type(self).__name__)
+        return who
 
     def __repr__(self) -> str:
         """PyTorch's layout: ``Name(extra)`` or a tree with one ``(name): child`` per line."""

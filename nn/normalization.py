@@ -140,7 +140,7 @@ class LayerNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         ns = self.normalized_shape
-        F.check_input(self._who(), x)
+        F.check_input(self, x)
         if x.ndim < len(ns) or x.shape[x.ndim - len(ns):] != ns:
             raise ValueError(f"{self._who()}: expected input of shape (*, "
                              f"{', '.join(map(str, ns))}), got {x.shape}")

@@ -31,7 +31,7 @@ class _Pool2d(Module):
         self.padding = padding
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_input(self._who(), x, ndims=(4,))
+        F.check_input(self, x, ndims=(4,))
         return type(self).function(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:

@@ -210,18 +210,26 @@ class Optimizer:
     def _check_grads(self) -> None:
         """Before any update: every gradient an array of its parameter's shape (else a
         ValueError / TypeError naming the parameter), so a refused step changes nothing."""
-        for i, p in enumerate(self._index()):
-            g = p.grad
-            if g is None:
-                continue
-            if not isinstance(g, np.ndarray) or g.dtype.kind not in "biuf":
-                got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
-                raise TypeError(f"{type(self).__name__}.step: the gradient of parameter {i} "
-                                f"must be a numeric array, got {got}")
-            if g.shape != p.data.shape:
-                raise ValueError(f"{type(self).__name__}.step: the gradient of parameter {i} "
-                                 f"has shape {g.shape}, the parameter has shape "
-                                 f"{p.data.shape}")
+        i = -1
+        for group in self.param_groups:       # (numbered as _index() numbers them)
+            for p in group["params"]:
+                i += 1
+                g = p.grad
+                if g is not None and (type(g) is not np.ndarray or g.shape != p.data.shape
+                                      or g.dtype.kind not in "biuf"):
+                    self._bad_grad(i, p, g)
+
+    def _bad_grad(self, i: int, p: Tensor, g: Any) -> None:
+        """Raise the error for parameter ``i``'s gradient ``g`` if it is unusable (an
+        ndarray subclass of the right shape and kind is fine)."""
+        if not isinstance(g, np.ndarray) or g.dtype.kind not in "biuf":
+            got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
+            raise TypeError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                            f"must be a numeric array, got {got}")
+        if g.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                             f"has shape {g.shape}, the parameter has shape "
+                             f"{p.data.shape}")
 
     def update(self, param: Array, grad: Array, state: dict[str, Any],
                group: ParamGroup) -> None:
