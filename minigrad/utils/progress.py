@@ -11,8 +11,6 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from tqdm.auto import tqdm
-
 T = TypeVar("T")
 
 __all__ = ["progress_enabled", "progress_bar"]
@@ -34,6 +32,7 @@ def progress_bar(iterable: Iterable[T] | None = None, *, progress: bool | None =
     """A ``tqdm`` bar over ``iterable`` (or a manual one with ``total``), disabled
     unless :func:`progress_enabled` says so. A disabled bar still supports
     ``update``, ``set_postfix`` and ``close`` as no-ops, so loops need no branches."""
+    from tqdm.auto import tqdm      # here, not at import: it costs ~40 ms (asyncio, CLI)
     return tqdm(iterable, total=total, desc=desc, unit=unit, leave=leave,
                 disable=not progress_enabled(progress), dynamic_ncols=True, **kwargs)
 
