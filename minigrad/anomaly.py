@@ -187,9 +187,11 @@ def _finite(a: Any) -> bool:
 _outside: dict[CodeType, bool] = {}     # code object -> not minigrad's (filled as met)
 
 
-def _user_site() -> tuple[str, int] | None:
-    """(file, line) of the innermost frame whose module is not minigrad (nor its nn, optim)."""
-    f: FrameType | None = sys._getframe(1)
+def _user_site(depth: int = 1) -> tuple[str, int] | None:
+    """(file, line) of the innermost frame whose module is not minigrad (nor its nn, optim),
+    starting ``depth`` frames up (1: the caller; ``_check_forward`` passes 3 to start at
+    the caller of ``Function.apply``, which calls the op hooks itself)."""
+    f: FrameType | None = sys._getframe(depth)
     while f is not None:
         code = f.f_code
         outside = _outside.get(code)
@@ -239,7 +241,7 @@ def _check_forward(node: Context | None, inputs: tuple[Any, ...], output: Tensor
     if not on:
         return
     if node is not None:
-        setattr(node, _SITE, _user_site())
+        node.__dict__[_SITE] = _user_site(3)
     if not check or _finite(output.data):
         return
     if not all(_finite(getattr(x, "data", x)) for x in inputs):
