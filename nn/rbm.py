@@ -258,15 +258,16 @@ class RBM(Module):
         else:
             neg = self._gibbs(data, int(k))
         both = np.concatenate([data, neg])
-        parts = free_energy_parts(both, self.weight.data, self.visible_bias.data,
-                                  self.hidden_bias.data, self.visible == "gaussian")
+        w, bv, bh = self.weight, self.visible_bias, self.hidden_bias
+        parts = free_energy_parts(both, w.data, bv.data, bh.data, self.visible == "gaussian")
         if persistent:       # the chains move on: v_k, and h ~ p(h | v_k) from the same pass
             p_neg = parts[1][n:]
             chain[:n] = neg
             hidden[:n] = np.less(get_rng().random(p_neg.shape), p_neg)
-            self.chain, self.chain_hidden = chain, hidden
-        fe = FreeEnergy.apply(mg.as_tensor(both), self.weight, self.visible_bias,
-                              self.hidden_bias, gaussian=self.visible == "gaussian", parts=parts)
+            if chain is not self.chain or hidden is not self.chain_hidden:
+                self.chain, self.chain_hidden = chain, hidden     # (new or grown chains)
+        fe = FreeEnergy.apply(mg.as_tensor(both), w, bv, bh,
+                              gaussian=self.visible == "gaussian", parts=parts)
         # +1/n for the data rows, -1/n for the chain ends
         sign = np.empty(2 * n, dtype=data.dtype)
         sign[:n], sign[n:] = 1.0 / n, -1.0 / n
