@@ -15,7 +15,7 @@ Masks are :class:`nn.MultiheadAttention`'s: boolean True = not allowed, float ad
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -258,22 +258,19 @@ class Transformer(Module):
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True) -> None:
         super().__init__()
-        if custom_encoder is not None:
-            self.encoder: Module = custom_encoder
-        else:
-            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
-                                            activation, layer_norm_eps, batch_first,
-                                            norm_first, bias)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers,
-                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
-        if custom_decoder is not None:
-            self.decoder: Module = custom_decoder
-        else:
-            dec = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout,
-                                          activation, layer_norm_eps, batch_first,
-                                          norm_first, bias)
-            self.decoder = TransformerDecoder(dec, num_decoder_layers,
-                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+
+        def stack(custom: Module | None, layer_cls: Any, stack_cls: Any, n: int) -> Module:
+            """``custom``, or ``n`` copies of a new layer under a final LayerNorm."""
+            if custom is not None:
+                return custom
+            layer = layer_cls(d_model, nhead, dim_feedforward, dropout, activation,
+                              layer_norm_eps, batch_first, norm_first, bias)
+            return stack_cls(layer, n, LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+
+        self.encoder: Module = stack(custom_encoder, TransformerEncoderLayer,
+                                     TransformerEncoder, num_encoder_layers)
+        self.decoder: Module = stack(custom_decoder, TransformerDecoderLayer,
+                                     TransformerDecoder, num_decoder_layers)
         for p in self.parameters():
             if p.ndim > 1:
                 init.xavier_uniform_(p)
