@@ -202,8 +202,9 @@ class Optimizer:
                 s = state.get(p)
                 if s is None:
                     s = state[p] = {}
-                update(p.data, grad, s, group)
-                changed.append(p.data)
+                data = np.asarray(p.data)     # (a Parameter's is a subclass: keep state plain)
+                update(data, grad, s, group)
+                changed.append(data)
         bump(*changed)                # a node that saved a parameter now refuses to backward
         return loss
 
