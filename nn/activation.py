@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import numpy as np
+
+from minigrad.tensor import Tensor
+
 from . import functional as F
 from .module import Module
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from minigrad.tensor import Tensor
 
 
 class _Activation(Module):
@@ -26,7 +28,8 @@ class _Activation(Module):
             setattr(self, k, v)
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_input(self, x)
+        if not isinstance(x, (Tensor, np.ndarray)):   # (the common case costs no call)
+            F.check_input(self, x)
         return type(self).function(x, **{k: getattr(self, k) for k in self._settings})
 
     def extra_repr(self) -> str:

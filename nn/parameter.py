@@ -24,6 +24,10 @@ class ParameterData(np.ndarray):
     (``mg.manual_seed``).
     """
 
+    # below ndarray's 0: an op mixing this with plain arrays (x @ W.T, g @ W) returns a
+    # plain array, so the subclass stays on the parameter and costs ops almost nothing
+    __array_priority__ = -1.0
+
     def _arg(self, other: Any) -> Any:
         return other.data if isinstance(other, Tensor) else other
 
