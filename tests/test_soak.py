@@ -67,14 +67,23 @@ def _traced_after_collect():
     return tracemalloc.get_traced_memory()[0]
 
 
+def _early(chunks):
+    """The chunk memory is first measured at: a tenth of the run (1,000 of 10,000, the
+    documented soak), but not before chunk 300 when the run allows (chunks // 3): the
+    process's caches (dict tables, NumPy's) are still filling over the first ~300
+    chunks -- traced memory 20.4 KB at chunk 100, 20.9 KB at 300, 21.1 KB at 1,000 and
+    at 3,000 -- and a short CI run measured from chunk 100 read that as growth."""
+    return max(1, chunks // 10, min(300, chunks // 3))
+
+
 def _soak(chunks, keep=None):
     """Train ``chunks`` chunks under tracemalloc (kernels compiled first); return the
-    traced bytes after chunk chunks // 10 and after the last one, the trainer parts,
+    traced bytes after chunk ``_early(chunks)`` and after the last one, the trainer parts,
     the final state and weakrefs to every tensor one more chunk records.
     keep: a list to append each chunk's state to (a planted leak)."""
     xs, ys = _data(0, 16)                   # the chunks cycle: data is not what grows
     _trainer(99)[2].run(xs[0], ys[0])       # compile the kernels before tracing starts
-    early = max(1, chunks // 10)
+    early = _early(chunks)
     marks = {}
     tracemalloc.start()
     try:
@@ -104,9 +113,9 @@ def test_memory_is_flat_and_everything_is_released():
     before = {id(o) for o in baseline}
     first, last, parts, state, made = _soak(CHUNKS)
     ratio = last / first
-    print(f"\ntraced memory after chunk {CHUNKS // 10}: {first} B, after chunk {CHUNKS}: "
+    print(f"\ntraced memory after chunk {_early(CHUNKS)}: {first} B, after chunk {CHUNKS}: "
           f"{last} B (ratio {ratio:.4f})")
-    assert ratio <= 1.05, f"memory grew {ratio:.3f}x from chunk {CHUNKS // 10} to {CHUNKS}"
+    assert ratio <= 1.05, f"memory grew {ratio:.3f}x from chunk {_early(CHUNKS)} to {CHUNKS}"
 
     refs = [weakref.ref(p) for p in parts[0].parameters()] + made
     refs += [weakref.ref(s) for s in state]
