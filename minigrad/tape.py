@@ -205,8 +205,10 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
         for p, pg in zip(parents, in_grads):
             if pg is None or p is None:
                 continue
-            if p.grad_fn is not None and p.grad_fn.seq > seq:
+            pfn = p.grad_fn
+            if pfn is not None and pfn.seq > seq:
                 p = _as_of(p, seq)    # p was changed in place (recorded) after fn used it
+                pfn = p.grad_fn
             if not p._rg:
                 continue
             pd = p.data
@@ -224,7 +226,6 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
                 grads[pk] = grads[pk] + pg
             else:
                 grads[pk] = pg
-                pfn = p.grad_fn
                 if pfn is None:
                     leaves.append(p)
                 else:

@@ -64,9 +64,14 @@ def _run(x: Tensor, name: str, operands: tuple[Any, ...], compute: Compute,
     with tape.no_grad():
         result = compute(Tensor._wrap(x.data)).data
     _check_fits(x, name, result, casting)
+    _write(x, result)
+    return x
+
+
+def _write(x: Tensor, result: np.ndarray) -> None:
+    """Copy ``result`` (checked by ``_check_fits``) into x's array and bump its version."""
     np.copyto(x.data, result, casting="unsafe")
     bump(x.data)
-    return x
 
 
 def _refuse_leaf(x: Tensor, name: str) -> None:
@@ -90,14 +95,12 @@ def _recorded(x: Tensor, name: str, compute: Compute, casting: str) -> Tensor:
     _check_fits(x, name, r.data, casting)
     node = r.grad_fn
     if node is None:                       # the result needs no gradient after all
-        np.copyto(x.data, r.data, casting="unsafe")
-        bump(x.data)
+        _write(x, r.data)
         return x
     mine = owner(x.data)
     node.saved = tuple(a.copy() if isinstance(a, np.ndarray) and owner(a) is mine else a
                        for a in node.saved)
-    np.copyto(x.data, r.data, casting="unsafe")
-    bump(x.data)
+    _write(x, r.data)
     node.seq = next_seq()                  # newer than the change it made
     node.replaced = old
     x.grad_fn = node
