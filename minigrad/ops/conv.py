@@ -15,11 +15,67 @@ and backward is its transpose: dW = G cols^T, db = sum G, and the patch
 gradients W^T G are added back onto the input positions they came from
 (``col2im``: one strided add per kernel offset (p, q), overlaps accumulate).
 The pooling ops use the same two helpers.
+
+Two layouts of the same products, chosen per call by :func:`layout`:
+
+* ``"im2col"`` (the reference, NumPy only): the patches of the whole batch as
+  one ``(C*kh*kw, N*Ho*Wo)`` matrix, one product, then a transposing copy of
+  the ``(O, N, Ho, Wo)`` result; backward as above, col2im as ``kh*kw``
+  strided adds.
+* ``"patches"`` (Numba, :mod:`minigrad.kernels.conv`): batch-major patches
+  ``cols (N, C*kh*kw, Ho*Wo)`` copied by a kernel, ``y = W cols[n]`` as one
+  stacked product that lands in ``(N, O, Ho, Wo)`` order (no transpose),
+  ``dW = sum_n G[n] cols[n]^T`` and the patch gradients ``W^T G[n]`` added
+  back by a col2im kernel in one pass. Same sums, summed in another order.
+
+Size rule (:func:`layout`): "patches" whenever ``mg.config.use_numba`` is on
+and x, W (and b) share a float32/float64 dtype, for every size measured --
+``python benchmarks/conv_cpu.py --shapes`` (1 thread, CPU time, forward +
+backward of the op alone, us; loaded machine, see the script)::
+
+    (x shape) -> O, kernel            im2col   patches
+    64x1x28x28 -> 8, 3x3 (bench_nn)      ...       ...
+
+The first call with an empty Numba cache compiles the two kernels for the
+dtype (~1.2 s and ~0.6 s; later processes load them from the cache).
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import config
 from ..function import Function
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def use_kernels(*arrays):
+    """Whether the Numba kernels take these arrays: ``mg.config.use_numba`` is on and
+    all share one float32 or float64 dtype (anything else takes the NumPy path)."""
+    if not config.use_numba:
+        return False
+    dt = arrays[0].dtype
+    return dt in _KERNEL_DTYPES and all(a.dtype == dt for a in arrays[1:])
+
+
+def layout(x, w, b):
+    """``"patches"`` or ``"im2col"`` for ``conv2d(x, w, b)`` (the size rule: module docstring)."""
+    return "patches" if use_kernels(x, w, *(() if b is None else (b,))) else "im2col"
+
+
+def pad(x, padding, value=0.0):
+    """``x (N, C, H, W)`` padded by ``padding`` (ph, pw) with ``value``, C-contiguous."""
+    ph, pw = padding
+    if ph or pw:
+        return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    return np.ascontiguousarray(x)
+
+
+def crop(gxp, padding):
+    """The inverse of :func:`pad` on a gradient: the unpadded interior."""
+    ph, pw = padding
+    if ph or pw:
+        return gxp[:, :, ph:gxp.shape[2] - ph, pw:gxp.shape[3] - pw]
+    return gxp
 
 
 def out_size(n, k, s, pad):
@@ -58,30 +114,74 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride=(1, 1), padding=(0, 0)):
-        o, c, kh, kw = w.shape
-        win = windows(x, (kh, kw), stride, padding)
-        n, _, ho, wo = win.shape[:4]
-        # im2col with the patch (c, p, q) as rows and the position (n, i, j) as
-        # columns: the copy and col2im's adds then both run along image rows
-        cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
-        wm = w.reshape(o, -1)
-        y = wm @ cols                                       # (O, N*Ho*Wo)
-        if b is not None:
-            y += b[:, None]
-        ctx.saved = (cols, wm, x.shape, w.shape, stride, padding)
-        return np.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+        if layout(x, w, b) == "patches":
+            return _patches_forward(ctx, x, w, b, stride, padding)
+        return _im2col_forward(ctx, x, w, b, stride, padding)
 
     @staticmethod
     def backward(ctx, g):
-        cols, wm, xshape, wshape, stride, padding = ctx.saved
-        need_x, need_w, need_b = ctx.needs_input_grad
-        n, o, ho, wo = g.shape
-        gm = g.transpose(1, 0, 2, 3).reshape(o, -1)          # (O, N*Ho*Wo)
-        gw = (gm @ cols.T).reshape(wshape) if need_w else None
-        gb = g.sum(axis=(0, 2, 3)) if need_b else None
-        gx = None
-        if need_x:
-            c, kh, kw = wshape[1:]
-            gcols = (wm.T @ gm).reshape(c, kh, kw, n, ho, wo)
-            gx = col2im(gcols.transpose(3, 0, 4, 5, 1, 2), xshape, (kh, kw), stride, padding)
-        return gx, gw, gb
+        if ctx.saved[0] == "patches":
+            return _patches_backward(ctx, g)
+        return _im2col_backward(ctx, g)
+
+
+def _im2col_forward(ctx, x, w, b, stride, padding):
+    o, c, kh, kw = w.shape
+    win = windows(x, (kh, kw), stride, padding)
+    n, _, ho, wo = win.shape[:4]
+    # im2col with the patch (c, p, q) as rows and the position (n, i, j) as
+    # columns: the copy and col2im's adds then both run along image rows
+    cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
+    wm = w.reshape(o, -1)
+    y = wm @ cols                                       # (O, N*Ho*Wo)
+    if b is not None:
+        y += b[:, None]
+    ctx.saved = ("im2col", cols, wm, x.shape, w.shape, stride, padding)
+    return np.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+
+
+def _im2col_backward(ctx, g):
+    _, cols, wm, xshape, wshape, stride, padding = ctx.saved
+    need_x, need_w, need_b = ctx.needs_input_grad
+    n, o, ho, wo = g.shape
+    gm = g.transpose(1, 0, 2, 3).reshape(o, -1)          # (O, N*Ho*Wo)
+    gw = (gm @ cols.T).reshape(wshape) if need_w else None
+    gb = g.sum(axis=(0, 2, 3)) if need_b else None
+    gx = None
+    if need_x:
+        c, kh, kw = wshape[1:]
+        gcols = (wm.T @ gm).reshape(c, kh, kw, n, ho, wo)
+        gx = col2im(gcols.transpose(3, 0, 4, 5, 1, 2), xshape, (kh, kw), stride, padding)
+    return gx, gw, gb
+
+
+def _patches_forward(ctx, x, w, b, stride, padding):
+    from ..kernels import conv as kernels
+    o, c, kh, kw = w.shape
+    xp = pad(x, padding)
+    n, _, hp, wp = xp.shape
+    ho, wo = (hp - kh) // stride[0] + 1, (wp - kw) // stride[1] + 1
+    cols = kernels.im2col(xp, kh, kw, stride[0], stride[1], ho, wo)   # (N, C*kh*kw, Ho*Wo)
+    wm = w.reshape(o, -1)
+    y = np.matmul(wm, cols)                                            # (N, O, Ho*Wo)
+    if b is not None:
+        y += b[:, None]
+    ctx.saved = ("patches", cols, wm, xp.shape, w.shape, stride, padding)
+    return y.reshape(n, o, ho, wo)
+
+
+def _patches_backward(ctx, g):
+    from ..kernels import conv as kernels
+    _, cols, wm, xpshape, wshape, stride, padding = ctx.saved
+    need_x, need_w, need_b = ctx.needs_input_grad
+    n, o, ho, wo = g.shape
+    g3 = np.ascontiguousarray(g, dtype=cols.dtype).reshape(n, o, ho * wo)
+    gw = np.matmul(g3, cols.transpose(0, 2, 1)).sum(axis=0).reshape(wshape) if need_w else None
+    gb = g3.sum(axis=2).sum(axis=0) if need_b else None
+    gx = None
+    if need_x:
+        c, kh, kw = wshape[1:]
+        gcols = np.matmul(wm.T, g3)                                    # (N, C*kh*kw, Ho*Wo)
+        gx = crop(kernels.col2im(gcols, c, xpshape[2], xpshape[3], kh, kw, stride[0],
+                                 stride[1], ho, wo), padding)
+    return gx, gw, gb

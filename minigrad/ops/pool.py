@@ -10,16 +10,35 @@ reduction and in how a window's gradient is spread over it::
 
 Padding pads with -inf for max and with zeros for average (counted in the
 mean, PyTorch's ``count_include_pad=True``).
+
+Max pooling has two paths with the same results: the NumPy reference above
+(a running ``np.maximum`` over the ``kh*kw`` window offsets, ``kh*kw`` masked
+passes and a col2im back), and, when ``mg.config.use_numba`` is on and x is
+float32/float64 (:func:`minigrad.ops.conv.use_kernels`), the Numba kernels of
+:mod:`minigrad.kernels.pool`: max and first arg-max in one pass, backward as
+one scatter. Taken at every size: at bench_nn's pools (1 thread, CPU time,
+``benchmarks/conv_cpu.py``; loaded machine) forward + backward of
+64x8x26x26 ... Compiling both kernels for a dtype takes ~1.5 s on the first call
+with an empty Numba cache.
 """
 import numpy as np
 
 from ..function import Function
-from .conv import col2im, windows
+from .conv import col2im, crop, pad, use_kernels, windows
 
 
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        if use_kernels(x):
+            from ..kernels import pool as kernels
+            xp = pad(x, padding, -np.inf)
+            hp, wp = xp.shape[2:]
+            y, arg = kernels.max_forward(xp, kernel[0], kernel[1], stride[0], stride[1],
+                                         (hp - kernel[0]) // stride[0] + 1,
+                                         (wp - kernel[1]) // stride[1] + 1)
+            ctx.saved = ("kernel", arg, (hp, wp), padding)
+            return y
         win = windows(x, kernel, stride, padding, pad_value=-np.inf)
         # running max over the kh*kw window offsets; arg keeps the first maximum
         y = win[..., 0, 0].copy()
@@ -28,12 +47,16 @@ class MaxPool2d(Function):
             v = win[..., k // kernel[1], k % kernel[1]]
             arg[v > y] = k
             np.maximum(y, v, out=y)
-        ctx.saved = (arg, x.shape, kernel, stride, padding)
+        ctx.saved = ("numpy", arg, x.shape, kernel, stride, padding)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        arg, shape, kernel, stride, padding = ctx.saved
+        if ctx.saved[0] == "kernel":
+            from ..kernels import pool as kernels
+            _, arg, (hp, wp), padding = ctx.saved
+            return crop(kernels.max_backward(np.ascontiguousarray(g), arg, hp, wp), padding)
+        _, arg, shape, kernel, stride, padding = ctx.saved
         gwin = np.zeros(g.shape + kernel, dtype=g.dtype)
         for k in range(kernel[0] * kernel[1]):
             gwin[..., k // kernel[1], k % kernel[1]] = np.where(arg == k, g, 0)

@@ -1,0 +1,127 @@
+"""Per-layer forward / backward times of bench_nn.py's CNN: minigrad vs PyTorch (1 thread).
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/conv_cpu.py [--numpy]
+
+Each layer of the CNN step (B=64, 1x28x28, Conv2d(1,8,3)-ReLU-MaxPool2d(2)-
+Conv2d(8,16,3)-ReLU-MaxPool2d(2)-Flatten-Linear(400,10), float32) is timed on
+its own, at the shape it sees in the network: the forward call, and the
+backward pass of that one layer (the first convolution's input needs no gradient, as
+in the network) (``y.backward(g, retain_graph=True)`` on the
+layer's output, inputs and parameters requiring grad, as in training), for
+minigrad and for PyTorch's same module. Times are CPU time
+(``time.process_time``, not inflated while other processes hold the core),
+the best of ``ROUNDS`` rounds of calls lasting about ``UNIT`` s, variants
+interleaved, in microseconds. ``--numpy`` runs minigrad with
+``mg.config.use_numba = False`` (the im2col / NumPy reference path).
+
+``cases()`` gives the same layers (minigrad only, forward + backward) for
+``ab.py --interleave``.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.getcwd(), "benchmarks"))
+import _common  # noqa: E402,F401  (pins BLAS to one thread; before numpy)
+import numpy as np  # noqa: E402
+
+import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402
+
+ROUNDS, UNIT = 9, 0.05
+B = 64
+
+
+def layers(lib):
+    """[(name, module factory, input shape)] of the CNN's layers, for ``lib`` (nn or torch.nn)."""
+    return [("conv1 1->8 3x3 @28x28", lambda: lib.Conv2d(1, 8, 3), (B, 1, 28, 28)),
+            ("relu1", lambda: lib.ReLU(), (B, 8, 26, 26)),
+            ("pool1 2x2 @26x26", lambda: lib.MaxPool2d(2), (B, 8, 26, 26)),
+            ("conv2 8->16 3x3 @13x13", lambda: lib.Conv2d(8, 16, 3), (B, 8, 13, 13)),
+            ("relu2", lambda: lib.ReLU(), (B, 16, 11, 11)),
+            ("pool2 2x2 @11x11", lambda: lib.MaxPool2d(2), (B, 16, 11, 11)),
+            ("linear 400->10", lambda: lib.Linear(400, 10), (B, 400))]
+
+
+def minigrad_pair(make, shape, rng, first=False):
+    """(forward(), backward()) of a minigrad layer at ``shape`` (``first``: the input
+    needs no gradient, as the network's first layer)."""
+    m = make()
+    x = mg.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=not first)
+    y = m(x)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    return (lambda: m(x)), (lambda: y.backward(g, retain_graph=True))
+
+
+def torch_pair(torch, make, shape, rng, first=False):
+    m = make()
+    x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32)).requires_grad_(not first)
+    y = m(x)
+    g = torch.from_numpy(rng.standard_normal(tuple(y.shape)).astype(np.float32))
+    return (lambda: m(x)), (lambda: y.backward(g, retain_graph=True))
+
+
+def best_cpu_us(fns):
+    """{name: best CPU microseconds per call}, rounds interleaved over the variants."""
+    calls = {}
+    for name, fn in fns.items():
+        for _ in range(3):
+            fn()
+        n = 1
+        while True:
+            t0 = time.process_time()
+            for _ in range(n):
+                fn()
+            t = time.process_time() - t0
+            if t >= UNIT / 4:
+                break
+            n *= 4
+        calls[name] = max(1, int(n * UNIT / max(t, 1e-9)))
+    best = {name: float("inf") for name in fns}
+    for _ in range(ROUNDS):
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            for _ in range(calls[name]):
+                fn()
+            best[name] = min(best[name], (time.process_time() - t0) / calls[name] * 1e6)
+    return best
+
+
+def cases():
+    """{"<layer> fwd|bwd": call} of minigrad's layers, for ``ab.py --interleave``."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, make, shape in layers(nn):
+        fwd, bwd = minigrad_pair(make, shape, rng, first=not out)
+        out[f"{name} fwd"], out[f"{name} bwd"] = fwd, bwd
+    return out
+
+
+def main():
+    if "--numpy" in sys.argv:
+        mg.config.use_numba = False
+    torch = _common.try_torch()
+    print(_common.machine())
+    print(f"minigrad path: {'NumPy (use_numba=False)' if not mg.config.use_numba else 'default'}")
+    rng = np.random.default_rng(0)
+    tl = layers(torch.nn) if torch is not None else None
+    tot = {"mg": 0.0, "pt": 0.0}
+    print(f"\n{'layer':26s} {'pass':4s} {'minigrad us':>12s} {'pytorch us':>11s} {'ratio':>6s}")
+    for i, (name, make, shape) in enumerate(layers(nn)):
+        mf, mb = minigrad_pair(make, shape, rng, first=i == 0)
+        fns = {"mg fwd": mf, "mg bwd": mb}
+        if tl is not None:
+            tf, tb = torch_pair(torch, tl[i][1], shape, rng, first=i == 0)
+            fns.update({"pt fwd": tf, "pt bwd": tb})
+        best = best_cpu_us(fns)
+        for p in ("fwd", "bwd"):
+            m, t = best[f"mg {p}"], best.get(f"pt {p}", float("nan"))
+            tot["mg"] += m
+            tot["pt"] += t
+            print(f"  {name:24s} {p:4s} {m:12.1f} {t:11.1f} {m / t:6.2f}")
+    print(f"  {'sum of layers':24s} {'':4s} {tot['mg']:12.1f} {tot['pt']:11.1f} "
+          f"{tot['mg'] / tot['pt']:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
