@@ -1,6 +1,7 @@
 """Per-layer forward / backward times of bench_nn.py's CNN: minigrad vs PyTorch (1 thread).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/conv_cpu.py [--numpy]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/conv_cpu.py --shapes
 
 Each layer of the CNN step (B=64, 1x28x28, Conv2d(1,8,3)-ReLU-MaxPool2d(2)-
 Conv2d(8,16,3)-ReLU-MaxPool2d(2)-Flatten-Linear(400,10), float32) is timed on
@@ -13,6 +14,13 @@ minigrad and for PyTorch's same module. Times are CPU time
 the best of ``ROUNDS`` rounds of calls lasting about ``UNIT`` s, variants
 interleaved, in microseconds. ``--numpy`` runs minigrad with
 ``mg.config.use_numba = False`` (the im2col / NumPy reference path).
+
+``--shapes`` times the two paths of each op against each other at more sizes
+(the figures behind the size rules in :mod:`minigrad.ops.conv` and
+:mod:`minigrad.ops.pool`): conv2d forward + backward (input and weight
+requiring grad) with the "im2col" reference layout and the "patches" Numba
+layout, and max_pool2d forward + backward with the NumPy and the Numba
+path, float32, in microseconds.
 
 ``cases()`` gives the same layers (minigrad only, forward + backward) for
 ``ab.py --interleave``.
@@ -97,7 +105,69 @@ def cases():
     return out
 
 
+CONV_SHAPES = [  # (x shape, out channels, kernel, stride, padding)
+    ((64, 1, 28, 28), 8, 3, 1, 0), ((64, 8, 13, 13), 16, 3, 1, 0),
+    ((1, 3, 28, 28), 8, 3, 1, 0), ((32, 16, 32, 32), 32, 3, 1, 1),
+    ((16, 64, 16, 16), 64, 3, 1, 1), ((4, 128, 8, 8), 128, 3, 1, 1),
+    ((8, 3, 64, 64), 16, 5, 2, 2), ((2, 256, 14, 14), 256, 3, 1, 1)]
+POOL_SHAPES = [((64, 8, 26, 26), 2, 2, 0), ((64, 16, 11, 11), 2, 2, 0),
+               ((32, 32, 32, 32), 2, 2, 0), ((16, 64, 16, 16), 3, 2, 1), ((1, 3, 28, 28), 2, 2, 0)]
+
+
+def _fwd_bwd(fn, *shapes, rng):
+    ts = [mg.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
+          for s in shapes]
+
+    def run():
+        fn(*ts).sum().backward()
+    return run
+
+
+def shapes_table():
+    import minigrad.nn.functional as F
+    from minigrad.ops import conv
+    rng = np.random.default_rng(0)
+    print("\nconv2d forward + backward, us      im2col    patches   patches/im2col")
+    auto = conv.layout
+    for xs, o, k, s, p in CONV_SHAPES:
+        run = _fwd_bwd(lambda x, w, b: F.conv2d(x, w, b, s, p), xs, (o, xs[1], k, k), (o,),
+                       rng=rng)
+
+        def forced(name):
+            def call():
+                conv.layout = lambda *a: name
+                try:
+                    run()
+                finally:
+                    conv.layout = auto
+            return call
+        best = best_cpu_us({"im2col": forced("im2col"), "patches": forced("patches")})
+        label = f"{'x'.join(map(str, xs))} -> {o}, {k}x{k} s{s} p{p}"
+        print(f"  {label:32s} {best['im2col']:9.1f} {best['patches']:10.1f} "
+              f"{best['patches'] / best['im2col']:8.2f}")
+    print("\nmax_pool2d forward + backward, us    NumPy      Numba   Numba/NumPy")
+    for xs, k, s, p in POOL_SHAPES:
+        run = _fwd_bwd(lambda x: F.max_pool2d(x, k, s, p), xs, rng=rng)
+
+        def path(numba):
+            def call():
+                mg.config.use_numba = numba
+                try:
+                    run()
+                finally:
+                    mg.config.use_numba = True
+            return call
+        best = best_cpu_us({"numpy": path(False), "numba": path(True)})
+        label = f"{'x'.join(map(str, xs))}, {k}x{k} s{s} p{p}"
+        print(f"  {label:32s} {best['numpy']:9.1f} {best['numba']:10.1f} "
+              f"{best['numba'] / best['numpy']:8.2f}")
+
+
 def main():
+    if "--shapes" in sys.argv:
+        print(_common.machine())
+        shapes_table()
+        return
     if "--numpy" in sys.argv:
         mg.config.use_numba = False
     torch = _common.try_torch()
