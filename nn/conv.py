@@ -20,7 +20,8 @@ class Conv2d(Module):
     ``weight (out_channels, in_channels, kh, kw)``, ``bias (out_channels,)``;
     ``Ho = (H + 2 padding - kh) // stride + 1``. Default init as PyTorch:
     uniform in ``(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with ``fan_in = C_in kh kw``.
-    Runs as im2col + one matrix product (see :mod:`minigrad.ops.conv`).
+    Runs as patches (im2col) + one matrix product: Numba patch kernels by default, NumPy
+    with ``mg.config.use_numba = False`` (see :mod:`minigrad.ops.conv`).
 
     >>> nn.Conv2d(1, 8, 3, padding=1)(mg.randn(2, 1, 28, 28)).shape
     (2, 8, 28, 28)

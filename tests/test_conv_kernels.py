@@ -91,7 +91,8 @@ def pool_inputs(draw):
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
     shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)),
-             draw(st.integers(kernel[0], kernel[0] + 5)), draw(st.integers(kernel[1], kernel[1] + 5)))
+             draw(st.integers(kernel[0], kernel[0] + 5)),
+             draw(st.integers(kernel[1], kernel[1] + 5)))
     x = draw(arrays(shape))
     if draw(st.booleans()):
         x = np.round(x)                      # ties: the first maximum must get the gradient
@@ -166,7 +167,8 @@ def test_a_wrong_conv_col2im_is_caught(monkeypatch):
     monkeypatch.setattr(kernels, "col2im", wrong)
     monkeypatch.setattr(conv_ops, "layout", lambda *a: "patches")
     rng = np.random.default_rng(0)
-    ts = [mg.tensor(rng.standard_normal(s), requires_grad=True) for s in ((2, 2, 5, 4), (3, 2, 2, 2))]
+    ts = [mg.tensor(rng.standard_normal(s), requires_grad=True)
+          for s in ((2, 2, 5, 4), (3, 2, 2, 2))]
     with pytest.raises(mg.GradcheckError):
         mg.gradcheck(lambda x, w: F.conv2d(x, w, None, 1, 1), ts)
 

@@ -29,15 +29,26 @@ Two layouts of the same products, chosen per call by :func:`layout`:
   back by a col2im kernel in one pass. Same sums, summed in another order.
 
 Size rule (:func:`layout`): "patches" whenever ``mg.config.use_numba`` is on
-and x, W (and b) share a float32/float64 dtype, for every size measured --
-``python benchmarks/conv_cpu.py --shapes`` (1 thread, CPU time, forward +
-backward of the op alone, us; loaded machine, see the script)::
+and x, W (and b) share a float32/float64 dtype, because it was the faster one
+at every size measured, from bench_nn's small-channel layers (0.51x) to 256
+channels (0.98x, both paths then the products' time) --
+``env -u OPENBLAS_CORETYPE python benchmarks/conv_cpu.py --shapes`` (float32,
+1 thread, CPU time, forward + backward of the op with x and W requiring grad,
+best of 9 interleaved rounds, us; 2-core machine loaded by other jobs)::
 
-    (x shape) -> O, kernel            im2col   patches
-    64x1x28x28 -> 8, 3x3 (bench_nn)      ...       ...
+    x shape -> out channels, kernel     im2col    patches   patches/im2col
+    64x1x28x28 -> 8, 3x3 (bench_nn)     1564.3      791.6     0.51
+    64x8x13x13 -> 16, 3x3 (bench_nn)    2552.9     1310.9     0.51
+    1x3x28x28 -> 8, 3x3                   92.3       56.5     0.61
+    32x16x32x32 -> 32, 3x3 pad 1       37110.4    32759.3     0.88
+    16x64x16x16 -> 64, 3x3 pad 1       18780.0    14401.0     0.77
+    4x128x8x8 -> 128, 3x3 pad 1         3948.8     3303.9     0.84
+    8x3x64x64 -> 16, 5x5 stride 2 pad 2 3037.3     2745.1     0.90
+    2x256x14x14 -> 256, 3x3 pad 1      17594.1    17288.2     0.98
 
 The first call with an empty Numba cache compiles the two kernels for the
-dtype (~1.2 s and ~0.6 s; later processes load them from the cache).
+dtype (about 1.2 s for im2col and 0.6 s for col2im; later processes load them
+from the on-disk cache in milliseconds).
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided

@@ -16,10 +16,20 @@ Max pooling has two paths with the same results: the NumPy reference above
 passes and a col2im back), and, when ``mg.config.use_numba`` is on and x is
 float32/float64 (:func:`minigrad.ops.conv.use_kernels`), the Numba kernels of
 :mod:`minigrad.kernels.pool`: max and first arg-max in one pass, backward as
-one scatter. Taken at every size: at bench_nn's pools (1 thread, CPU time,
-``benchmarks/conv_cpu.py``; loaded machine) forward + backward of
-64x8x26x26 ... Compiling both kernels for a dtype takes ~1.5 s on the first call
-with an empty Numba cache.
+one scatter. Taken at every size, because it was the faster one at every size
+measured (``env -u OPENBLAS_CORETYPE python benchmarks/conv_cpu.py --shapes``:
+float32, 1 thread, CPU time, forward + backward, us; 2-core machine loaded by
+other jobs)::
+
+    x shape, window               NumPy      Numba   Numba/NumPy
+    64x8x26x26, 2x2 (bench_nn)   3128.6      471.2     0.15
+    64x16x11x11, 2x2 (bench_nn)  1256.4      243.6     0.19
+    32x32x32x32, 2x2             9972.5     1461.5     0.15
+    16x64x16x16, 3x3 s2 pad 1    5505.7     1736.0     0.32
+    1x3x28x28, 2x2                 74.6       28.7     0.38
+
+Compiling both kernels for a dtype takes about 1.5 s on the first call with
+an empty Numba cache (later processes load them from the on-disk cache).
 """
 import numpy as np
 
