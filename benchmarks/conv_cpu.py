@@ -12,7 +12,9 @@ layer's output, inputs and parameters requiring grad, as in training), for
 minigrad and for PyTorch's same module. Times are CPU time
 (``time.process_time``, not inflated while other processes hold the core),
 the best of ``ROUNDS`` rounds of calls lasting about ``UNIT`` s, variants
-interleaved, in microseconds. ``--numpy`` runs minigrad with
+interleaved, in microseconds. The last lines time the whole training step of bench_nn.py (minigrad, hand-written
+NumPy, PyTorch; same builders, same weights) the same way, in CPU time.
+``--numpy`` runs minigrad with
 ``mg.config.use_numba = False`` (the im2col / NumPy reference path).
 
 ``--shapes`` times the two paths of each op against each other at more sizes
@@ -191,6 +193,17 @@ def main():
             print(f"  {name:24s} {p:4s} {m:12.1f} {t:11.1f} {m / t:6.2f}")
     print(f"  {'sum of layers':24s} {'':4s} {tot['mg']:12.1f} {tot['pt']:11.1f} "
           f"{tot['mg'] / tot['pt']:6.2f}")
+    import bench_nn as bn
+    x, t = bn._data(np.random.default_rng(0), (B, 1, 28, 28), 10, B)
+    step, weights = bn.cnn_minigrad(x, t)
+    steps = {"minigrad": step, "numpy (hand-written)": bn.cnn_numpy(x, t, weights)}
+    if torch is not None:
+        steps["pytorch"] = bn.torch_step(torch, bn.torch_models(torch)[1], weights, x, t)
+    best = best_cpu_us(steps)
+    print("\nCNN training step (bench_nn.py), CPU us")
+    for name, us in best.items():
+        ratio = f"  minigrad/this = {best['minigrad'] / us:.2f}" if name != "minigrad" else ""
+        print(f"  {name:24s} {us:10.1f}{ratio}")
 
 
 if __name__ == "__main__":
