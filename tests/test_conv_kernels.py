@@ -61,6 +61,24 @@ def test_patches_layout_matches_im2col(case):
         np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("n,c,h,w,o,k,stride,padding,bias", [
+    (1, 1, 7, 9, 2, (3, 3), (1, 1), (0, 0), True),      # batch 1, odd sizes
+    (1, 3, 5, 5, 4, (3, 2), (2, 3), (2, 1), False),     # bias None, strides, padding
+    (2, 2, 11, 6, 3, (1, 1), (2, 1), (0, 0), False),    # 1x1 kernel
+    (3, 4, 6, 7, 5, (3, 3), (3, 3), (1, 1), True),      # stride = kernel
+    (2, 1, 2, 2, 1, (2, 2), (1, 1), (1, 1), True)])     # output larger than the input
+def test_patches_layout_matches_im2col_named_cases(n, c, h, w, o, k, stride, padding, bias,
+                                                    monkeypatch):
+    rng = np.random.default_rng(0)
+    x, wt = rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c) + k)
+    b = rng.standard_normal(o) if bias else None
+    y0, g0 = conv_run("im2col", x, wt, b, stride, padding, monkeypatch)
+    y1, g1 = conv_run("patches", x, wt, b, stride, padding, monkeypatch)
+    np.testing.assert_allclose(y1, y0, rtol=1e-10, atol=1e-10)
+    for a, r in zip(g1, g0):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
+
+
 def test_patches_layout_input_without_gradient_and_float32(monkeypatch):
     """The first layer's case (input needs no gradient) and float32 in, float32 out."""
     monkeypatch.setattr(conv_ops, "layout", lambda *a: "patches")
@@ -184,3 +202,18 @@ def test_a_wrong_max_pool_scatter_is_caught(monkeypatch):
                   requires_grad=True)
     with pytest.raises(mg.GradcheckError):
         mg.gradcheck(lambda t: F.max_pool2d(t, 2), [x])
+
+
+def test_numpy_path_does_not_load_numba():
+    """With ``use_numba`` off, a conv + max-pool step runs without importing Numba."""
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np, minigrad as mg, minigrad.nn.functional as F\n"
+            "mg.config.use_numba = False\n"
+            "x = mg.tensor(np.ones((1, 1, 6, 6)), requires_grad=True)\n"
+            "w = mg.tensor(np.ones((2, 1, 3, 3)), requires_grad=True)\n"
+            "F.max_pool2d(F.conv2d(x, w), 2).sum().backward()\n"
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False"]
