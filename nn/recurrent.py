@@ -26,9 +26,12 @@ PyTorch ``state_dict``'s arrays load unchanged.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple
+
+import numpy as np
 
 import minigrad as mg
+from minigrad.ops.indexing import GetItem
 from minigrad.ops.recurrent import cell_spec, recurrent
 from minigrad.random import get_rng
 from minigrad.tensor import tensor_arg
@@ -201,6 +204,42 @@ class GRUCell(_CellBase):
 
 
 # ===================================================================== layers
+def _embedding_lookup(x: Tensor, batch_first: bool) -> Optional[Tuple[Tensor, Any]]:
+    """(E, index (T, B)) when the layer's input x is a recorded lookup ``E[index]``
+    (``nn.Embedding`` / ``F.embedding`` / ``E[int_array]``) that the fused input
+    projection should run on, else None (then x is used as given).
+
+    The size rule: fuse when the table has fewer rows than the call has tokens,
+    V < T*B. The fused op computes a (V, G*H) table and scatters into it; the
+    unfused one multiplies all T*B inputs, and the Embedding's backward scatters
+    the (T*B, I) gradient. Measured (LSTM, I = 64, H = 128, B = 32, T = 35, so
+    T*B = 1120; float32, 1 thread, forward + backward of the layer and the
+    lookup, loaded machine; see benchmarks/recurrent_cpu.py ``--embedding``):
+    FUSED_FIGURES. The lookup is only recognised when it is the recurrent
+    layer's direct input: with a Dropout (or any op) in between, x is no
+    longer a lookup and the layer runs unfused. The rows of E the lookup used
+    are compared with E's current rows (O(V*I)), so an E changed in place after
+    the lookup is never read in its place.
+    """
+    node = x.grad_fn
+    if node is None or getattr(node, "fn", None) is not GetItem or node.freed:
+        return None
+    E, index = node.parents[0], node.saved[2]
+    if (E is None or E.ndim != 2 or not isinstance(index, np.ndarray)
+            or index.dtype.kind not in "iu" or index.shape != x.shape[:2]
+            or E.shape[0] >= index.size or (index.size and index.min() < 0)):
+        return None
+    rows = index.reshape(-1)
+    pos = np.empty(E.shape[0], np.int64)
+    pos[rows] = np.arange(rows.size)                  # one position per used row
+    used = np.zeros(E.shape[0], bool)
+    used[rows] = True
+    X = x.data.reshape(rows.size, -1)
+    if not np.array_equal(X[pos[used]], E.data[used]):
+        return None
+    return E, (index.T if batch_first else index)
+
+
 class _RecurrentLayer(_Mode, Module):
     """The layer mechanism shared by RNN, LSTM and GRU (see the module docstring).
 
@@ -274,6 +313,7 @@ class _RecurrentLayer(_Mode, Module):
              c0: Optional[TensorOrArray]) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """Shared forward: returns (output, h_n, c_n or None)."""
         x = self._check_input(x)
+        lookup = _embedding_lookup(x, self.batch_first)
         if self.batch_first:
             x = x.transpose(1, 0, 2)
         T, B = x.shape[0], x.shape[1]
@@ -289,9 +329,10 @@ class _RecurrentLayer(_Mode, Module):
             outs = []
             for d in range(D):
                 j = k * D + d
-                y = recurrent(inp, None if h0 is None else h0[j],
+                table, index = lookup if k == 0 and lookup is not None else (inp, None)
+                y = recurrent(table, None if h0 is None else h0[j],
                               None if c0 is None else c0[j], *self._weights(k, d),
-                              cell=spec.name, reverse=bool(d))
+                              cell=spec.name, reverse=bool(d), index=index)
                 if spec.states == 2:                  # y = [h_1..h_T, c_n]
                     cn.append(y[T])
                     y = y[:T]
