@@ -6,7 +6,9 @@ Run with a source tree as the working directory: it imports that tree's
 ``benchmarks/bench_recurrent.py`` (its chunk builders, unchanged) and that
 tree's ``minigrad``, so one copy of this script measures both trees of an A/B
 run. Cases: LSTM, GRU and RNN at H = 128 and 256, the Numba path and the NumPy
-path. Each chunk is timed with ``time.process_time`` (CPU time of this
+path; and the Embedding(65, 64)-fed LSTM at H = 128 (``br.embed_chunks``: the
+fused lookup and the unfused path; a tree without ``embed_chunks`` gets its
+Embedding-fed chunk from this script's copy of the model, unfused). Each chunk is timed with ``time.process_time`` (CPU time of this
 single-threaded process), which time spent descheduled by other processes does
 not inflate, as the best of ``ROUNDS`` rounds of ``CALLS`` chunks (interleaved
 over the variants of a case), in ms.
@@ -48,11 +50,41 @@ def case_chunks(kind, H, x, y):
     return fns
 
 
+def embed_case():
+    """{variant: chunk} of the Embedding-fed LSTM H=128 (the same names in both trees)."""
+    if hasattr(br, "embed_chunks"):
+        fns = br.embed_chunks(128)
+        return {"Embedding LSTM H=128 / fused": fns["minigrad (fused lookup)"],
+                "Embedding LSTM H=128 / unfused": fns["minigrad (unfused)"]}
+    import numpy as np
+    import minigrad as mg
+    import minigrad.nn.functional as F
+    from minigrad import nn, optim
+    mg.manual_seed(0)
+    emb, rnn, head = nn.Embedding(br.V, 64), nn.LSTM(64, 128), nn.Linear(128, br.V)
+    params = [p for m in (emb, rnn, head) for p in m.parameters()]
+    opt = optim.SGD(params, lr=br.LR)
+    ids = np.random.default_rng(0).integers(0, br.V, (br.T + 1, br.B))
+    it, y = mg.tensor(ids[:-1]), ids[1:].reshape(-1)
+    st = tuple(mg.tensor(s) for s in br.make_state("LSTM", 128))
+
+    def chunk():
+        out, _ = rnn(emb(it), st)
+        loss = F.cross_entropy(head(out.reshape(br.T * br.B, -1)), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return {"Embedding LSTM H=128 / fused": chunk, "Embedding LSTM H=128 / unfused": chunk}
+
+
 def cases():
     """{"<kind> H=<H> / <variant>": chunk} for ``ab.py --interleave``."""
     x, y = br.make_data()
-    return {f"{kind} H={H} / {label}": fn for kind, H in CASES
-            for label, fn in case_chunks(kind, H, x, y).items()}
+    out = {f"{kind} H={H} / {label}": fn for kind, H in CASES
+           for label, fn in case_chunks(kind, H, x, y).items()}
+    out.update(embed_case())
+    return out
 
 
 def main():
@@ -61,6 +93,9 @@ def main():
         print(f"\n{kind} H={H}: CPU ms per chunk")
         for name, ms in best_cpu_ms(case_chunks(kind, H, x, y)).items():
             print(f"  {name:28s} {ms:8.3f} ms")
+    print("\nEmbedding(65, 64) -> LSTM H=128: CPU ms per chunk")
+    for name, ms in best_cpu_ms(embed_case()).items():
+        print(f"  {name:36s} {ms:8.3f} ms")
 
 
 if __name__ == "__main__":

@@ -209,17 +209,23 @@ def _embedding_lookup(x: Tensor, batch_first: bool) -> Optional[Tuple[Tensor, An
     (``nn.Embedding`` / ``F.embedding`` / ``E[int_array]``) that the fused input
     projection should run on, else None (then x is used as given).
 
-    The size rule: fuse when the table has fewer rows than the call has tokens,
-    V < T*B. The fused op computes a (V, G*H) table and scatters into it; the
-    unfused one multiplies all T*B inputs, and the Embedding's backward scatters
-    the (T*B, I) gradient. Measured (LSTM, I = 64, H = 128, B = 32, T = 35, so
-    T*B = 1120; float32, 1 thread, forward + backward of the layer and the
-    lookup, loaded machine; see benchmarks/recurrent_cpu.py ``--embedding``):
-    FUSED_FIGURES. The lookup is only recognised when it is the recurrent
-    layer's direct input: with a Dropout (or any op) in between, x is no
-    longer a lookup and the layer runs unfused. The rows of E the lookup used
-    are compared with E's current rows (O(V*I)), so an E changed in place after
-    the lookup is never read in its place.
+    The size rule: fuse when the table has at most half as many rows as the call
+    has tokens, 2*V <= T*B. The fused op computes a (V, G*H) table and scatters
+    into it; the unfused one multiplies all T*B inputs and the Embedding's
+    backward scatters the (T*B, I) gradient. Measured, one LSTM layer forward +
+    backward with its lookup, T*B = 35*32 = 1120, float32, 1 thread, CPU ms on a
+    machine loaded by other jobs (fused / unfused)::
+
+        V            65     280     560    1120    2240    8000
+        I=64  H=128  0.76   0.77    1.00    1.10    1.29    3.05
+        I=256 H=256  0.61   0.67    0.80    1.04    1.48    3.93
+
+    The lookup is recognised only when it is the layer's direct input (the
+    first layer only): with a Dropout (PyTorch's word-LM style, as in
+    ``minigrad/demos/_lm.py``) or any other op in between, x is no longer a
+    lookup and the layer runs unfused. The rows of E the lookup used are
+    compared with E's current rows (O(V*I + T*B)), so an E changed in place
+    after the lookup is never read in its place.
     """
     node = x.grad_fn
     if node is None or getattr(node, "fn", None) is not GetItem or node.freed:
@@ -227,7 +233,7 @@ def _embedding_lookup(x: Tensor, batch_first: bool) -> Optional[Tuple[Tensor, An
     E, index = node.parents[0], node.saved[2]
     if (E is None or E.ndim != 2 or not isinstance(index, np.ndarray)
             or index.dtype.kind not in "iu" or index.shape != x.shape[:2]
-            or E.shape[0] >= index.size or (index.size and index.min() < 0)):
+            or 2 * E.shape[0] > index.size or (index.size and index.min() < 0)):
         return None
     rows = index.reshape(-1)
     pos = np.empty(E.shape[0], np.int64)
