@@ -5,7 +5,9 @@ reference. A layer runs each (layer, direction) over the whole sequence as ONE
 node on the tape (:class:`minigrad.ops.recurrent.Recurrent`, fused Numba gate
 kernels or the plain NumPy path, see ``mg.config.use_numba``). One layer
 mechanism (stacking, directions, ``batch_first``, inter-layer dropout) serves
-all three cell types.
+all three cell types. A first layer fed straight by an ``Embedding`` lookup runs
+the fused lookup (:func:`_embedding_lookup`: the input projection as a lookup in
+a (V, G*H) table; not with a Dropout between the Embedding and the layer).
 
 Equations (x input, h previous hidden state, W_* and b_* the parameters,
 sigma the logistic function, * elementwise):
