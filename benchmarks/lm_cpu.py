@@ -289,7 +289,8 @@ def main():
             line = "  ".join(f"{k} {v * 1e3:7.1f} ms {B * T / v:8.0f} tok/s"
                              for k, v in best.items())
             if "PyTorch" in best:
-                line += f"  | minigrad tokens/s = {best['PyTorch'] / best['minigrad']:.3f}x PyTorch's"
+                ratio = best["PyTorch"] / best["minigrad"]
+                line += f"  | minigrad tokens/s = {ratio:.3f}x PyTorch's"
             print(f"  {label:4s}: {line}")
         if args.profile:
             parts, total = profile(mg_step)

@@ -8,10 +8,11 @@ tree's ``minigrad``, so one copy of this script measures both trees of an A/B
 run. Cases: LSTM, GRU and RNN at H = 128 and 256, the Numba path and the NumPy
 path; and the Embedding(65, 64)-fed LSTM at H = 128 (``br.embed_chunks``: the
 fused lookup and the unfused path; a tree without ``embed_chunks`` gets its
-Embedding-fed chunk from this script's copy of the model, unfused). Each chunk is timed with ``time.process_time`` (CPU time of this
-single-threaded process), which time spent descheduled by other processes does
-not inflate, as the best of ``ROUNDS`` rounds of ``CALLS`` chunks (interleaved
-over the variants of a case), in ms.
+Embedding-fed chunk from this script's copy of the model, unfused). Each chunk
+is timed with ``time.process_time`` (CPU time of this single-threaded process),
+which time spent descheduled by other processes does not inflate, as the best
+of ``ROUNDS`` rounds of ``CALLS`` chunks (interleaved over the variants of a
+case), in ms.
 """
 import os
 import sys
