@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple
 import numpy as np
 
 import minigrad as mg
-from minigrad.ops.indexing import GetItem
+from minigrad.ops.indexing import recorded_lookup
 from minigrad.ops.recurrent import cell_spec, recurrent
 from minigrad.random import get_rng
 from minigrad.tensor import tensor_arg
@@ -229,10 +229,10 @@ def _embedding_lookup(x: Tensor, batch_first: bool) -> Optional[Tuple[Tensor, An
     compared with E's current rows (O(V*I + T*B)), so an E changed in place
     after the lookup is never read in its place.
     """
-    node = x.grad_fn
-    if node is None or getattr(node, "fn", None) is not GetItem or node.freed:
+    found = recorded_lookup(x)
+    if found is None:
         return None
-    E, index = node.parents[0], node.saved[2]
+    E, index = found
     if (E is None or E.ndim != 2 or not isinstance(index, np.ndarray)
             or index.dtype.kind not in "iu" or index.shape != x.shape[:2]
             or 2 * E.shape[0] > index.size or (index.size and index.min() < 0)):

@@ -46,6 +46,16 @@ class GetItem(Function):
         return out, None
 
 
+def recorded_lookup(t):
+    """(x, index) when tensor ``t`` is the recorded output of ``x[index]`` (a GetItem
+    node on the tape whose saved arrays are still there), else None. Lets a consumer
+    (the recurrent layers' fused Embedding input) see where its input came from."""
+    node = t.grad_fn
+    if node is None or getattr(node, "fn", None) is not GetItem or node.freed:
+        return None
+    return node.parents[0], node.saved[2]
+
+
 class SetItem(Function):
     """y = x with ``y[index] = v`` (the recorded form of ``x[index] = v``).
 
