@@ -11,8 +11,8 @@ import numpy as np
 
 from ... import config
 from ...function import Function
-from .cells import CellSpec, cell_spec
 from ..scatter import scatter_add_rows
+from .cells import CellSpec, cell_spec
 from .products import step_product, tiled_dot
 from .workspace import workspace
 
@@ -43,8 +43,8 @@ class Recurrent(Function):
     backward scatters dGx by index into dTable (V, G*H) (:mod:`..scatter`),
     dE = dTable W_ih (the gradient returned for x), dW_ih = dTable^T E. It
     saves the (T*B, I) input products (I*G*H*T*B multiply-adds each way) for
-    the table's V*I*G*H, and pays off when V < T*B (the layers' rule, measured
-    in ``nn/recurrent.py``).
+    the table's V*I*G*H, and pays off when the table is small: the layers fuse
+    when 2V <= T*B (the rule and its figures in ``nn/recurrent.py``).
     """
 
     @staticmethod
