@@ -31,7 +31,7 @@ by about +-0.05 between runs; minigrad tokens/s over PyTorch's)::
 
                                      tied E=512      untied E=256
     Dropout after the Embedding     1.02, 1.05, 1.06  0.97, 1.06, 1.07
-    Embedding straight into LSTM    1.21, 1.23, 1.28  1.14, 1.15, 1.17   (fused)
+    Embedding straight into LSTM    1.21, 1.23, 1.28  1.10, 1.14, 1.17   (fused)
 
 With the Dropout after the Embedding (the flagship's ``CharLM`` style) minigrad's
 step is 1.04-1.05x its matrix products timed alone (tied: 656 ms vs 628 ms;
