@@ -17,7 +17,7 @@ zeros of ``out``; V rows of out, N gathered rows of D columns)::
           10000  20000    128  28158     11790    35315      -    1527
 
 (sorted segments = stable argsort + ``np.add.reduceat``; one-hot = a (V, N)
-0/1 matrix times g.) The Numba kernel (:mod:`minigrad.kernels.scatter`) is
+0/1 matrix times g; ``benchmarks/scatter_cpu.py`` times them again.) The Numba kernel (:mod:`minigrad.kernels.scatter`) is
 10-100x faster than ``np.add.at`` at every size measured and sums in the same
 order, so its results are identical to ``np.add.at`` in float32 and float64.
 The size rule:
@@ -25,8 +25,10 @@ The size rule:
 * ``config.use_numba`` and N*D >= ``NUMBA_MIN_ELEMENTS`` (16384): the Numba
   kernel. Below that ``np.add.at`` costs under ~0.2 ms, less than loading
   Numba in a process that has not (~0.3 s once).
-* otherwise float64: ``np.bincount`` over flat element numbers (3-7x faster
-  than ``np.add.at``; it sums in float64 in index order: identical results);
+* otherwise float64 with V <= 10 N: ``np.bincount`` over flat element numbers
+  (2-7x faster than ``np.add.at``; it sums in float64 in index order: identical
+  results); with more rows its V*D-long count array costs more than it saves
+  (V = 50000, N = 2048, D = 256: 25 ms against ``np.add.at``'s 14 ms);
 * otherwise (float32 and other dtypes) ``np.add.at`` itself (``bincount``
   would sum float32 in float64, a different rounding).
 """
@@ -51,7 +53,7 @@ def scatter_add_rows(out, rows, g):
             from ..kernels.scatter import scatter_add_rows as kernel
             kernel(out, np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(g))
             return out
-        if out.dtype == np.float64:
+        if out.dtype == np.float64 and out.shape[0] <= 10 * N:
             flat = (np.asarray(rows, dtype=np.int64)[:, None] * D + np.arange(D)).reshape(-1)
             out += np.bincount(flat, weights=g.reshape(-1), minlength=out.size).reshape(out.shape)
             return out
