@@ -26,6 +26,18 @@ in one run. Then the first-call cost of the Numba path in a fresh process:
 with an empty kernel cache (compile) and with a warm cache.
 Targets: LSTM chunk <= 1.0x PyTorch at H = 128 and 256; Numba path <= 0.75x
 the NumPy path; GRU and RNN <= hand-written NumPy.
+
+Then the same chunk fed by indices: ``nn.Embedding(65, 64)`` -> ``nn.LSTM(64,
+128)`` -> Linear head, minigrad with the fused lookup (the layer sees its input
+is an Embedding lookup, see ``nn/recurrent.py``), minigrad unfused (fusion
+switched off: the (T*B, 64) input products and the Embedding's scatter) and
+PyTorch ``nn.Embedding`` + ``nn.LSTM`` with the same weights (losses checked to
+agree). Target: fused <= 0.65x PyTorch. Measured with ``recurrent_cpu.py``
+(CPU time, 1 thread, machine loaded by other jobs), three runs: fused 0.78,
+0.78, 0.81x PyTorch; unfused 0.97, 0.98, 1.09x; the chunk's matrix products
+alone 0.50-0.56x, and the gate kernels about 0.15x more: the target is below
+what the products plus the kernels take. Against the starting tree (``ab.py
+--interleave``): fused 0.79x its chunk, unfused (the faster scatter only) 0.95x.
 """
 import _common  # noqa: F401  (pins BLAS to one thread; must come before numpy)
 
@@ -220,6 +232,104 @@ def torch_chunk(torch, kind, H, x, y, state, w):
     return chunk
 
 
+# ------------------------------------------- Embedding-fed chunk (indices in)
+EMB = 64      # Embedding(V, EMB) -> LSTM(EMB, H)
+
+
+class EmbedModel(nn.Module):
+    """Embedding(V, 64) -> LSTM(64, H) -> Linear(H, V), fed by indices (T, B)."""
+
+    def __init__(self, H):
+        super().__init__()
+        self.emb = nn.Embedding(V, EMB)
+        self.rnn = nn.LSTM(EMB, H)
+        self.head = nn.Linear(H, V)
+
+    def forward(self, ids, state):
+        out, new_state = self.rnn(self.emb(ids), state)
+        return self.head(out.reshape(T * B, -1)), new_state
+
+
+def embed_data(seed=0):
+    """(ids (T, B) int64, targets (T*B,)) from the same draw as :func:`make_data`."""
+    ids = np.random.default_rng(seed).integers(0, V, (T + 1, B))
+    return ids[:-1], ids[1:].reshape(-1)
+
+
+def unfused(fn):
+    """``fn`` run with the Embedding -> recurrent fusion off (today's unfused path)."""
+    from minigrad.nn import recurrent as rec
+
+    def run():
+        keep = rec._embedding_lookup
+        rec._embedding_lookup = lambda x, batch_first: None
+        try:
+            return fn()
+        finally:
+            rec._embedding_lookup = keep
+    return run
+
+
+def minigrad_embed_chunk(H, ids, y, state):
+    mg.manual_seed(0)
+    model = EmbedModel(H)
+    opt = optim.SGD(model.parameters(), lr=LR)
+    it = mg.tensor(ids)
+    st = tuple(mg.tensor(s) for s in state)
+
+    def chunk():
+        logits, _ = model(it, st)
+        loss = F.cross_entropy(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    weights = {k: v.copy() for k, v in model.state_dict().items()}
+    return chunk, weights
+
+
+def torch_embed_chunk(torch, H, ids, y, state, w):
+    tnn = torch.nn
+    emb, rnn, head = tnn.Embedding(V, EMB), tnn.LSTM(EMB, H), tnn.Linear(H, V)
+    with torch.no_grad():
+        for prefix, mod in (("emb.", emb), ("rnn.", rnn), ("head.", head)):
+            for name, p in mod.named_parameters():
+                p.copy_(torch.from_numpy(w[prefix + name]))
+    params = [p for m in (emb, rnn, head) for p in m.parameters()]
+    opt = torch.optim.SGD(params, lr=LR)
+    it, yt = torch.from_numpy(ids), torch.from_numpy(y)
+    st = tuple(torch.from_numpy(s) for s in state)
+
+    def chunk():
+        out, _ = rnn(emb(it), st)
+        loss = torch.nn.functional.cross_entropy(head(out.reshape(T * B, H)), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return chunk
+
+
+def embed_chunks(H, torch=None):
+    """{variant: chunk} for the Embedding-fed LSTM at H; the losses of the first steps
+    are checked to agree (same weights, same data) before anything is timed."""
+    ids, y = embed_data()
+    state = make_state("LSTM", H)
+    fused, w = minigrad_embed_chunk(H, ids, y, state)
+    plain, _ = minigrad_embed_chunk(H, ids, y, state)
+    fns = {"minigrad (fused lookup)": with_path(fused, True),
+           "minigrad (unfused)": with_path(unfused(plain), True)}
+    if torch is not None:
+        fns["PyTorch nn.Embedding+nn.LSTM"] = torch_embed_chunk(torch, H, ids, y, state, w)
+    losses = {name: [fn() for _ in range(3)] for name, fn in fns.items()}
+    ref = losses["minigrad (unfused)"]
+    for name, ls in losses.items():
+        if not np.allclose(ls, ref, rtol=2e-4):
+            raise AssertionError(f"Embedding LSTM H={H}: {name} losses {ls} differ "
+                                 f"from the unfused path's {ref}")
+    return fns
+
+
 # ----------------------------------------------------------------- first call
 _FIRST_CALL = """
 import os, sys, time
@@ -305,6 +415,13 @@ def main():
         if tkey:
             line += f" | Numba/PyTorch {numba / t[tkey[0]]:5.2f}"
         print(line)
+    fns = embed_chunks(128, torch)
+    times = _common.bench_many(fns, min_time=0.15, repeat=15)
+    base = "PyTorch nn.Embedding+nn.LSTM" if torch is not None else "minigrad (unfused)"
+    print(f"\nEmbedding({V}, {EMB}) -> LSTM H=128 fed by indices: ms per chunk, and "
+          f"ratio to {base}")
+    for name, sec in times.items():
+        print(f"  {name:30s} {sec * 1e3:8.2f} ms  {sec / times[base]:6.2f}")
     cold, warm, steady = first_call_times()
     print(f"\nfirst LSTM H=128 forward+backward in a fresh process (Numba path, float32): "
           f"empty kernel cache {cold:.2f} s, warm cache {warm:.2f} s "

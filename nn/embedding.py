@@ -22,7 +22,11 @@ class Embedding(Module):
 
     Input: integer indices of any shape ``(*)`` -> output ``(*, embedding_dim)``.
     ``weight`` is initialised from N(0, 1), as PyTorch. The gradient of a row
-    is the sum over every position that looked it up.
+    is the sum over every position that looked it up (a row scatter-add,
+    :mod:`minigrad.ops.scatter`). Fed straight into ``nn.RNN/LSTM/GRU`` (no
+    Dropout or other op between), the layer fuses the lookup into its input
+    projection when the table is small (2 * num_embeddings <= T*B, see
+    ``nn/recurrent.py``), with the same results.
 
     >>> nn.Embedding(10, 3)(mg.tensor(np.array([[1, 2], [4, 9]]))).shape
     (2, 2, 3)

@@ -1,13 +1,18 @@
 """``x[index]`` with NumPy's basic and advanced indexing.
 
 Backward scatters the gradient into zeros of x's shape. With advanced
-(integer-array or boolean) indices an element may be picked several times, so
-the scatter accumulates (``np.add.at``); basic indices (ints, slices, None,
-Ellipsis) pick each element at most once and use a plain assignment.
+(integer-array) indices an element may be picked several times, so the
+scatter accumulates: integer arrays on the leading axes (the gather of
+``Embedding`` and ``x[idx]``) by the row scatter-add of :mod:`.scatter`
+(a Numba kernel, same results as ``np.add.at``, its size rule there), any
+other advanced index by ``np.add.at``. Basic indices (ints, slices, None,
+Ellipsis) and a lone boolean mask pick each element at most once and use a
+plain assignment.
 """
 import numpy as np
 
 from ..function import Function
+from .scatter import gather_rows, scatter_add_rows
 
 
 def _is_basic(index):
@@ -28,11 +33,27 @@ class GetItem(Function):
     def backward(ctx, g):
         shape, dtype, index = ctx.saved
         out = np.zeros(shape, dtype=g.dtype)
-        if _is_basic(index):
+        if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
             out[index] = g
-        else:
+            return out, None
+        picked = gather_rows(shape, index)
+        if picked is None:
             np.add.at(out, index, g)
+        elif out.size:
+            rows, lead = picked
+            n = out.size // max(1, int(np.prod(shape[:lead])))
+            scatter_add_rows(out.reshape(-1, n), rows, g.reshape(rows.size, n))
         return out, None
+
+
+def recorded_lookup(t):
+    """(x, index) when tensor ``t`` is the recorded output of ``x[index]`` (a GetItem
+    node on the tape whose saved arrays are still there), else None. Lets a consumer
+    (the recurrent layers' fused Embedding input) see where its input came from."""
+    node = t.grad_fn
+    if node is None or getattr(node, "fn", None) is not GetItem or node.freed:
+        return None
+    return node.parents[0], node.saved[2]
 
 
 class SetItem(Function):

@@ -28,6 +28,8 @@ and all steps stack into one matrix for the products over the whole sequence:
 
 forward
     XP = X W_ih^T                          all steps in one broadcast product, (T*B, G*H)
+                                           (fused lookup, ``index=``: rows of the table
+                                           E W_ih^T, and backward scatters dG into it)
     for each step (in time order, or reversed for ``reverse=True``):
         R = h_prev W_hh^T                  (B, G*H), NumPy/BLAS, in column blocks
         gate step(XP[t], R, bias)          one fused elementwise pass

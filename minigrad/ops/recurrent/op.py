@@ -11,6 +11,7 @@ import numpy as np
 
 from ... import config
 from ...function import Function
+from ..scatter import scatter_add_rows
 from .cells import CellSpec, cell_spec
 from .products import step_product, tiled_dot
 from .workspace import workspace
@@ -35,24 +36,35 @@ class Recurrent(Function):
     ``reverse`` (run from t = T-1 down to 0). Output: (T, B, H) holding
     h_1..h_T, or for the LSTM (T + 1, B, H) holding [h_1..h_T, c_n]; computed
     in w_ih's dtype.
+
+    Fused embedding lookup (``index`` given, integer (T, B)): x is a table E
+    (V, I) and the input at step t is ``E[index[t]]``. The input projection is
+    then the lookup ``(E W_ih^T)[index]`` of a (V, G*H) table computed once, and
+    backward scatters dGx by index into dTable (V, G*H) (:mod:`..scatter`),
+    dE = dTable W_ih (the gradient returned for x), dW_ih = dTable^T E. It
+    saves the (T*B, I) input products (I*G*H*T*B multiply-adds each way) for
+    the table's V*I*G*H, and pays off when the table is small: the layers fuse
+    when 2V <= T*B (the rule and its figures in ``nn/recurrent.py``).
     """
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False,
+                index=None):
         spec = cell_spec(cell)
         nS, nW = spec.states, spec.work
         dt = w_ih.dtype
-        T, B, I = x.shape
+        T, B = x.shape[:2] if index is None else index.shape
+        I = x.shape[-1]
         GH, H = w_hh.shape
         if T == 0 or B == 0:
-            raise ValueError(f"expected a non-empty sequence and batch, got input shape {x.shape}")
-        X = np.ascontiguousarray(x.reshape(T * B, I), dtype=dt)
+            raise ValueError(f"expected a non-empty sequence and batch, got input shape "
+                             f"{x.shape if index is None else index.shape}")
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
         ws = workspace.empty
         R = ws((B, GH), dt)
         recurrent_product = step_product(w_hh.T, B, R)     # R = h_prev W_hh^T
-        XP = tiled_dot(X, w_ih, B, ws((T * B, GH), dt))    # (T*B, G*H), all steps at once
+        X, rows, XP = _input_projection(x, index, w_ih, B, ws((T * B, GH), dt))
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
             bias[0] = b_ih
@@ -77,6 +89,7 @@ class Recurrent(Function):
             last = (1 - rev) * T * B                  # block holding the final state
             out[T] = S[1, last:last + B]
         ctx.saved = (X, w_ih, w_hh, S, Wk)
+        ctx.rows = rows
         ctx.meta = _Meta(T, B, I, H, spec, rev)
         return out
 
@@ -103,12 +116,42 @@ class Recurrent(Function):
             recurrent_product_grad(dGh[row:row + B])   # -> h_{t-1}
         dGx = dGh if dGi is None else dGi             # gradient w.r.t. the input projection
         Hprev = S[0, rev * B:rev * B + T * B]
-        dx = tiled_dot(dGx, w_ih.T, B, np.empty((T * B, I), dt)).reshape(T, B, I) \
-            if need[0] else None
         dh0 = dS[0] + dRec if need[1] else None
         dc0 = dS[1] if nS == 2 and need[2] else None
-        dw_ih, dw_hh, db_ih, db_hh = _parameter_grads(dGh, dGi, X, Hprev, need[3:])
+        rows = ctx.rows
+        if rows is None:
+            dx = tiled_dot(dGx, w_ih.T, B, np.empty((T * B, I), dt)).reshape(T, B, I) \
+                if need[0] else None
+            dw_ih, dw_hh, db_ih, db_hh = _parameter_grads(dGh, dGi, X, Hprev, need[3:])
+            return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+        # fused lookup: dTable = the gate gradients scattered by index into the table's
+        # rows; dE = dTable W_ih, dW_ih = dTable^T E; the rest as above with no input
+        # columns (X of width 0: its weight gradient, (G*H, 0), is dropped)
+        dTable = scatter_add_rows(np.zeros((X.shape[0], G * H), dt), rows, dGx)
+        dx = np.dot(dTable, w_ih) if need[0] else None
+        dw_ih = np.dot(dTable.T, X) if need[3] else None
+        no_input = np.empty((T * B, 0), dt)
+        _, dw_hh, db_ih, db_hh = _parameter_grads(dGh, dGi, no_input, Hprev,
+                                                  (True,) + tuple(need[4:]))
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _input_projection(x, index, w_ih, B, XP):
+    """(X, rows, XP): the input as saved for backward and XP = X W_ih^T, (T*B, G*H).
+
+    Unfused (``index`` None): X = x as (T*B, I), XP one tiled product. Fused lookup
+    (x the embedding table E (V, I), ``index`` (T, B) its row numbers): X = E, XP the
+    rows ``index`` of the table E W_ih^T (V, G*H), computed once for the call.
+    """
+    dt = w_ih.dtype
+    if index is None:
+        T, B, I = x.shape
+        X = np.ascontiguousarray(x.reshape(T * B, I), dtype=dt)
+        return X, None, tiled_dot(X, w_ih, B, XP)      # all steps at once
+    X = np.ascontiguousarray(x, dtype=dt)
+    rows = np.ascontiguousarray(index.reshape(-1), dtype=np.int64)
+    np.take(np.dot(X, w_ih.T), rows, axis=0, out=XP, mode="clip")   # (rows checked)
+    return X, rows, XP
 
 
 def _parameter_grads(dGh, dGi, X, Hprev, need):
@@ -149,13 +192,30 @@ def _parameter_grads(dGh, dGi, X, Hprev, need):
     return dw_ih, dw_hh, db_ih, db_hh
 
 
-def recurrent(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False):
-    """Functional form of :class:`Recurrent` (returns its output tensor)."""
+def recurrent(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False, index=None):
+    """Functional form of :class:`Recurrent` (returns its output tensor).
+
+    ``index`` (an integer (T, B) array): the fused lookup, x the table (V, I).
+    """
     spec = cell_spec(cell)
     G = spec.gates
-    if x.ndim != 3:
+    if index is not None:
+        index = np.asarray(index)
+        if index.ndim != 2 or index.dtype.kind not in "iu":
+            raise ValueError(f"recurrent: expected index as integers of shape (T, B), got "
+                             f"{index.dtype} of shape {index.shape}")
+        if x.ndim != 2:
+            raise ValueError(f"recurrent: with index, expected x as a table of shape "
+                             f"(V, I), got {x.shape}")
+        if index.size and (index.min() < 0 or index.max() >= x.shape[0]):
+            raise ValueError(f"recurrent: index out of range [0, {x.shape[0]}): "
+                             f"min {index.min()}, max {index.max()}")
+        T, B = index.shape
+        I = x.shape[1]
+    elif x.ndim != 3:
         raise ValueError(f"recurrent: expected x of shape (T, B, I), got {x.shape}")
-    T, B, I = x.shape
+    else:
+        T, B, I = x.shape
     H = w_hh.shape[-1]
     want = {"w_ih": (w_ih, (G * H, I)), "w_hh": (w_hh, (G * H, H)), "h0": (h0, (B, H)),
             "c0": (c0, (B, H)), "b_ih": (b_ih, (G * H,)), "b_hh": (b_hh, (G * H,))}
@@ -165,4 +225,5 @@ def recurrent(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell="lstm", reverse=False):
                              f"got {tuple(t.shape)}")
     if c0 is not None and spec.states < 2:
         raise ValueError(f"recurrent: c0 is only used by the LSTM, not by '{cell}'")
-    return Recurrent.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=reverse)
+    return Recurrent.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=reverse,
+                           index=index)
