@@ -227,8 +227,12 @@ def _embedding_lookup(x: Tensor, batch_first: bool) -> Optional[Tuple[Tensor, An
     ``minigrad/demos/_lm.py``) or any other op in between, x is no longer a
     lookup and the layer runs unfused. The rows of E the lookup used are
     compared with E's current rows (O(V*I + T*B)), so an E changed in place
-    after the lookup is never read in its place.
+    after the lookup is never read in its place. A lookup whose own gradient is
+    asked for (a hook on it, ``retain_grad()``) is not fused: the fused op's
+    gradient goes to E directly, past the looked-up tensor.
     """
+    if x._hooks or x._retain:     # x's own gradient is asked for: it must flow through x
+        return None
     found = recorded_lookup(x)
     if found is None:
         return None

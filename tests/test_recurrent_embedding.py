@@ -170,3 +170,23 @@ def test_bad_index_input(args, match):
     w_ih, w_hh = mg.randn(8, 3), mg.randn(8, 2)
     with pytest.raises(ValueError, match=match):
         recurrent(E, None, None, w_ih, w_hh, None, None, **args)
+
+
+@pytest.mark.parametrize("ask", ["hook", "retain_grad"])
+def test_a_lookup_whose_gradient_is_asked_for_is_not_fused(ask):
+    """A hook on the looked-up tensor, or retain_grad(), wants the gradient through
+    it: the layer runs unfused, and the hook sees the gradient."""
+    mg.set_default_dtype(mg.float64)
+    emb, lstm = nn.Embedding(3, 2), nn.LSTM(2, 2)
+    x = emb(mg.tensor(np.array([[0, 1], [1, 2], [0, 0], [2, 2]])))
+    seen = []
+    if ask == "hook":
+        x.register_hook(lambda g: seen.append(g))
+    else:
+        x.retain_grad()
+    with spy() as calls:
+        out, _ = lstm(x)
+    assert calls == [False]
+    out.sum().backward()
+    got = seen[0] if ask == "hook" else x.grad
+    assert got is not None and got.shape == (4, 2, 2) and np.abs(got).sum() > 0
