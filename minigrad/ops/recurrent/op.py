@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import config
+from ... import config, threads
 from ...function import Function
 from .cells import CellSpec, cell_spec
 from .products import step_product, tiled_dot
@@ -50,8 +50,6 @@ class Recurrent(Function):
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
         ws = workspace.empty
-        R = ws((B, GH), dt)
-        recurrent_product = step_product(w_hh.T, B, R)     # R = h_prev W_hh^T
         XP = tiled_dot(X, w_ih, B, ws((T * B, GH), dt))    # (T*B, G*H), all steps at once
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
@@ -65,12 +63,19 @@ class Recurrent(Function):
         S[0, first:first + B] = 0 if h0 is None else h0
         if nS == 2:
             S[1, first:first + B] = 0 if c0 is None else c0
-        step = spec.binders(config.use_numba)[0](XP, R, bias, S, Wk)
+        bind = spec.binders(config.use_numba)[0]
         Sh = S[0]
-        for t in (range(T - 1, -1, -1) if rev else range(T)):
-            row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            recurrent_product(Sh[prow:prow + B])
-            step(row, prow, nrow)                      # fused gate pass
+
+        def run(b0, b1):                               # batch rows b0..b1 through all steps
+            R = ws((b1 - b0, GH), dt)
+            recurrent_product = step_product(w_hh.T, b1 - b0, R)     # R = h_prev W_hh^T
+            step = bind(XP, R, bias, S, Wk)
+            for t in (range(T - 1, -1, -1) if rev else range(T)):
+                row, prow, nrow = t * B + b0, (t + rev) * B + b0, (t + 1 - rev) * B + b0
+                recurrent_product(Sh[prow:prow + b1 - b0])
+                step(row, prow, nrow)                  # fused gate pass
+        parts = _parts(B, H, spec)
+        threads.run_parts(run, parts)
         out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
         if nS == 2:
@@ -89,26 +94,40 @@ class Recurrent(Function):
         dt = w_hh.dtype
         g = np.ascontiguousarray(g, dtype=dt)
         dOut = g[:T].reshape(T * B, H)
-        dS = np.zeros((nS, B, H), dt)                 # dL/dh_n is in dOut; dL/dc_n:
-        dS[1:] = g[T:]
-        dRec = np.zeros((B, H), dt)
         ws = workspace.empty
         dGh = ws((T * B, G * H), dt)
         dGi = ws((T * B, G * H), dt) if spec.separate_input_grad else None
-        recurrent_product_grad = step_product(w_hh, B, dRec)   # dRec = dG_t W_hh
-        step = spec.binders(config.use_numba)[1](dOut, S, Wk, dS, dRec, dGh, dGi)
-        for t in (range(T) if rev else range(T - 1, -1, -1)):
-            row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            step(row, prow, nrow)                      # fused gate pass -> dG_t
-            recurrent_product_grad(dGh[row:row + B])   # -> h_{t-1}
+        bind = spec.binders(config.use_numba)[1]
+        dS0 = np.empty((nS, B, H), dt)                # gradients w.r.t. h0 (and c0)
+
+        def run(b0, b1):                               # batch rows b0..b1 through all steps
+            dS = np.zeros((nS, b1 - b0, H), dt)        # dL/dh_n is in dOut; dL/dc_n:
+            dS[1:] = g[T:, b0:b1]
+            dRec = np.zeros((b1 - b0, H), dt)
+            recurrent_product_grad = step_product(w_hh, b1 - b0, dRec)   # dRec = dG_t W_hh
+            step = bind(dOut, S, Wk, dS, dRec, dGh, dGi)
+            for t in (range(T) if rev else range(T - 1, -1, -1)):
+                row, prow, nrow = t * B + b0, (t + rev) * B + b0, (t + 1 - rev) * B + b0
+                step(row, prow, nrow)                  # fused gate pass -> dG_t
+                recurrent_product_grad(dGh[row:row + b1 - b0])   # -> h_{t-1}
+            dS[0] += dRec
+            dS0[:, b0:b1] = dS
+        threads.run_parts(run, _parts(B, H, spec))
         dGx = dGh if dGi is None else dGi             # gradient w.r.t. the input projection
         Hprev = S[0, rev * B:rev * B + T * B]
         dx = tiled_dot(dGx, w_ih.T, B, np.empty((T * B, I), dt)).reshape(T, B, I) \
             if need[0] else None
-        dh0 = dS[0] + dRec if need[1] else None
-        dc0 = dS[1] if nS == 2 and need[2] else None
+        dh0 = dS0[0] if need[1] else None
+        dc0 = dS0[1] if nS == 2 and need[2] else None
         dw_ih, dw_hh, db_ih, db_hh = _parameter_grads(dGh, dGi, X, Hprev, need[3:])
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _parts(B, H, spec):
+    """The batch rows run side by side (threads.batch_parts); one part on the NumPy path."""
+    if not config.use_numba:
+        return [(0, B)]
+    return threads.batch_parts(B, H, spec.gates, threads.get_num_threads())
 
 
 def _parameter_grads(dGh, dGi, X, Hprev, need):
