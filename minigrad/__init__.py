@@ -79,6 +79,7 @@ from .dtypes import float64 as double  # noqa: E402
 from .dtypes import int32 as int  # noqa: E402, A004
 from .dtypes import int64 as long  # noqa: E402
 from .random import manual_seed  # noqa: E402
+from . import threads as _threads  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .size import Size  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402
@@ -92,6 +93,6 @@ else:                        # a source checkout: nn/ and optim/ beside minigrad
     optim = _load_sibling("optim")
 from . import distributed, utils, viz  # noqa: E402
 
-threads._from_environment()   # MINIGRAD_NUM_THREADS, when set
+_threads._from_environment()   # MINIGRAD_NUM_THREADS, when set
 
 __version__ = "0.1.0"

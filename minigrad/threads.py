@@ -55,7 +55,7 @@ def default_num_threads() -> int:
     return _cores()
 
 
-def _check(n, what: str) -> int:
+def _check(n: object, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{what}: expected a positive int, got {type(n).__name__} {n!r}")
     if n < 1:
