@@ -105,6 +105,20 @@ def test_batch_parts_keep_small_work_in_one_part():
     assert threads.batch_parts(32, 512, 4, 1) == [(0, 32)]
 
 
+def test_large_step_products_stay_whole_for_blas_threads(restore_threads):
+    from minigrad.ops.recurrent.cells import cell_spec
+    from minigrad.ops.recurrent.op import _parts
+    mg.set_num_threads(2)
+    assert _parts(32, 256, cell_spec("lstm")) == [(0, 16), (16, 32)]
+    assert _parts(32, 1024, cell_spec("lstm")) == [(0, 32)]        # (16, 4096) @ (4096, 1024)
+    old = mg.config.use_numba
+    mg.config.use_numba = False
+    try:
+        assert _parts(32, 256, cell_spec("lstm")) == [(0, 32)]     # the NumPy path: one part
+    finally:
+        mg.config.use_numba = old
+
+
 # ---------------------------------------------------------------- same results
 def _step(cell, reverse, dtype, B, T=5, I=3, H=6, seed=0):
     """Output and every gradient of one recurrent call (all inputs need gradients)."""

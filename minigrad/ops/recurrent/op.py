@@ -12,7 +12,7 @@ import numpy as np
 from ... import config, threads
 from ...function import Function
 from .cells import CellSpec, cell_spec
-from .products import step_product, tiled_dot
+from .products import in_small_blocks, step_product, tiled_dot
 from .workspace import workspace
 
 
@@ -124,10 +124,16 @@ class Recurrent(Function):
 
 
 def _parts(B, H, spec):
-    """The batch rows run side by side (threads.batch_parts); one part on the NumPy path."""
+    """The batch rows run side by side (threads.batch_parts); one part on the NumPy path
+    and when a part's step products are too large for the small-matrix kernel's blocks
+    (BLAS's own threads take those)."""
     if not config.use_numba:
         return [(0, B)]
-    return threads.batch_parts(B, H, spec.gates, threads.get_num_threads())
+    parts = threads.batch_parts(B, H, spec.gates, threads.get_num_threads())
+    if len(parts) > 1 and not all(in_small_blocks(b1 - b0, H, spec.gates * H)
+                                  for b0, b1 in parts):
+        return [(0, B)]
+    return parts
 
 
 def _parameter_grads(dGh, dGi, X, Hprev, need):

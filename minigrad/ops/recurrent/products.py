@@ -45,6 +45,16 @@ def _widest_block(M, K, N, limit, least):
     return best
 
 
+def in_small_blocks(M, H, GH):
+    """Whether both per-step products of M batch rows, (M, H) @ (H, GH) forward and
+    (M, GH) @ (GH, H) backward, run in blocks for the small-matrix kernel (which is
+    single-threaded). A larger one is better left whole to BLAS's threads than
+    split into batch parts: (32, 4096) @ (4096, 1024) (H = 1024) took 2.3 ms whole with
+    2 BLAS threads, 3.5 ms as two 16-row parts side by side (6.4 ms with 1 BLAS thread).
+    """
+    return all(M * _block_width(M, K, N) * K <= _SMALL_MNK for K, N in ((H, GH), (GH, H)))
+
+
 def step_product(b, M, out):
     """``prod(a)`` writing ``out = a @ b`` for a (M, K), b (K, N), out (M, N) C-contiguous.
 
