@@ -74,8 +74,7 @@ class Recurrent(Function):
                 row, prow, nrow = t * B + b0, (t + rev) * B + b0, (t + 1 - rev) * B + b0
                 recurrent_product(Sh[prow:prow + b1 - b0])
                 step(row, prow, nrow)                  # fused gate pass
-        parts = _parts(B, H, spec)
-        threads.run_parts(run, parts)
+        threads.run_parts(run, _parts(B, H, spec))
         out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
         if nS == 2:
