@@ -31,6 +31,7 @@ _BLAS_VARS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 _num_threads: Optional[int] = None      # None: the default, worked out on first use
 _pool: Optional[ThreadPoolExecutor] = None
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
@@ -142,16 +143,12 @@ def run_parts(fn: Callable[[int, int], None], parts: Sequence[Tuple[int, int]]) 
             raise e
 
 
-def run_all(fns: Sequence[Callable[[], None]]) -> None:
-    """Every ``fn()`` of ``fns`` side by side (the first in this thread)."""
-    run_parts(lambda k, _: fns[k](), [(k, k + 1) for k in range(len(fns))])
-
-
 def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool._max_workers < workers:
-            old, _pool = _pool, ThreadPoolExecutor(workers, thread_name_prefix="minigrad")
+        if _pool is None or _pool_size < workers:
+            old, _pool, _pool_size = _pool, ThreadPoolExecutor(
+                workers, thread_name_prefix="minigrad"), workers
             if old is not None:
                 old.shutdown(wait=False)
         return _pool
