@@ -3,7 +3,15 @@ vs hand-written NumPy vs PyTorch ``nn.LSTM`` (1 thread), plus GRU and RNN.
 
 Run from the repository root:
 
-    python benchmarks/bench_recurrent.py
+    python benchmarks/bench_recurrent.py               # 1 thread on both sides
+    python benchmarks/bench_recurrent.py --threads 2   # mg.set_num_threads(2), torch's 2
+
+``--threads N``: minigrad with ``mg.set_num_threads(N)`` (its BLAS pool and the
+recurrent op's parts), PyTorch with ``torch.set_num_threads(N)``, the
+hand-written NumPy with the same BLAS pool; times are wall-clock (a threaded
+run's CPU time is no measure of it), so run it on an idle machine.
+``--no-first-call`` skips the fresh-process part (benchmarks/cold_start.py
+measures the first call in detail).
 
 One chunk = forward + cross-entropy + backward + SGD step (lr 0.1), float32,
 vocabulary V = 65 one-hot inputs, batch B = 32, T = 35 steps, one recurrent
@@ -17,7 +25,7 @@ at H = 128.
 * hand-written NumPy: the same maths in plain NumPy, the usual way (batch-major
   (B, G*H) gate arrays, gate nonlinearities as array temporaries, input
   projection and weight gradients as one product over all steps).
-* PyTorch ``nn.LSTM/GRU/RNN`` (oneDNN), ``torch.set_num_threads(1)``.
+* PyTorch ``nn.LSTM/GRU/RNN`` (oneDNN), ``torch.set_num_threads(1)`` (or ``--threads``).
 
 All variants start from the same weights; their losses are checked to agree
 over a few steps before timing. Times: ``_common.bench_many`` (rounds of all
@@ -41,6 +49,7 @@ what the products plus the kernels take. Against the starting tree (``ab.py
 """
 import _common  # noqa: F401  (pins BLAS to one thread; must come before numpy)
 
+import argparse
 import os
 import subprocess
 import sys
@@ -388,8 +397,17 @@ def compare(kind, H, torch, x, y):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads on both sides (mg.set_num_threads, torch.set_num_threads)")
+    parser.add_argument("--no-first-call", action="store_true",
+                        help="skip the first call in a fresh process")
+    args = parser.parse_args()
     torch = _common.try_torch()
-    print(_common.machine())
+    mg.set_num_threads(args.threads)
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    print(_common.machine().replace(", 1 thread", f", {args.threads} thread(s) on each side"))
     print(f"one chunk: one-hot V={V}, B={B}, T={T}, 1 layer + Linear head + cross-entropy, "
           f"forward + backward + SGD, float32")
     x, y = make_data()
@@ -422,6 +440,8 @@ def main():
           f"ratio to {base}")
     for name, sec in times.items():
         print(f"  {name:30s} {sec * 1e3:8.2f} ms  {sec / times[base]:6.2f}")
+    if args.no_first_call:
+        return
     cold, warm, steady = first_call_times()
     print(f"\nfirst LSTM H=128 forward+backward in a fresh process (Numba path, float32): "
           f"empty kernel cache {cold:.2f} s, warm cache {warm:.2f} s "

@@ -79,6 +79,8 @@ from .dtypes import float64 as double  # noqa: E402
 from .dtypes import int32 as int  # noqa: E402, A004
 from .dtypes import int64 as long  # noqa: E402
 from .random import manual_seed  # noqa: E402
+from . import threads as _threads  # noqa: E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .size import Size  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402
 from .anomaly import (AnomalyError, detect_anomaly, is_anomaly_check_nan_enabled,  # noqa: E402
@@ -90,5 +92,7 @@ else:                        # a source checkout: nn/ and optim/ beside minigrad
     nn = _load_sibling("nn")
     optim = _load_sibling("optim")
 from . import distributed, utils, viz  # noqa: E402
+
+_threads._from_environment()   # MINIGRAD_NUM_THREADS, when set
 
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.random import manual_seed
+from minigrad.threads import set_num_threads
 
 __all__ = ["demo_parser", "parse", "setup", "progress_flag", "save_figure"]
 
@@ -33,9 +34,9 @@ def demo_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
                              "(default: %(default)s)")
     common.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     common.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads (default 1: these products are small, and "
-                             "on a shared machine more threads only contend; needs "
-                             "threadpoolctl, else BLAS keeps its own setting)")
+                        help="threads, as mg.set_num_threads (default 1: these products "
+                             "are small, and on a shared machine more threads only "
+                             "contend)")
     common.add_argument("--no-progress", action="store_true",
                         help="no progress bars (they are off anyway when stderr is "
                              "not a terminal)")
@@ -54,16 +55,11 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None,
 
 
 def setup(args: argparse.Namespace) -> np.random.Generator:
-    """Make ``args.out``, limit BLAS to ``args.threads``, seed minigrad's generator
+    """Make ``args.out``, ``mg.set_num_threads(args.threads)``, seed minigrad's generator
     with ``args.seed``, and return a NumPy generator seeded the same way for the
     demo's own data."""
     os.makedirs(args.out, exist_ok=True)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        pass
-    else:
-        threadpool_limits(args.threads, user_api="blas")
+    set_num_threads(args.threads)      # BLAS and the recurrent op's parts
     manual_seed(args.seed)
     return np.random.default_rng(args.seed)
 

@@ -21,7 +21,10 @@ as the NumPy path's:
     backward_binder(dOut, S, Wk, dS, dRec, dGh, dGi) -> step(row, prow, nrow)
 
 The binder checks the layout (the kernels do not bounds-check) and flattens
-the arrays once per sequence, so a step costs one Numba call.
+the arrays once per sequence, so a step costs one Numba call. A step may run
+a part of the batch (the op's threads, :func:`minigrad.threads.batch_parts`):
+R, dS and dRec then hold that part's B rows, and ``row, prow, nrow`` point at
+its first row.
 """
 import importlib
 from typing import Any, Callable, Dict, Tuple
@@ -88,12 +91,16 @@ def binders(spec):
         if not ok:   # the kernels do not bounds-check: refuse a layout they would overrun
             raise ValueError(f"recurrent kernel ({spec.name}): inconsistent {what}")
 
+    def _batch(S, TB, B):
+        full = S.shape[1] - TB             # the whole batch; a step may run B <= full of its rows
+        return 0 < B <= full and TB % full == 0
+
     def bind_forward(XP, R, bias, S, Wk):
         B, H = R.shape[0], S.shape[2]
         TB = XP.shape[0]
         _check(R.shape == (B, G * H) and XP.shape == (TB, G * H) and bias.shape == (2, G * H)
-               and S.shape == (nS, TB + B, H) and (not nW or Wk.shape == (TB, nW * H)),
-               "forward arrays")
+               and S.shape[::2] == (nS, H) and _batch(S, TB, B)
+               and (not nW or Wk.shape == (TB, nW * H)), "forward arrays")
         summed = "bias" in step_parameters(_function(spec, "forward"))
         return _bind(spec, "forward", dict(XP=XP, R=R, bias=bias.sum(axis=0) if summed else None,
                                            bias_pair=bias, S=S, Wk=Wk, H=H, B=B,
@@ -103,7 +110,8 @@ def binders(spec):
     def bind_backward(dOut, S, Wk, dS, dRec, dGh, dGi):
         B, H = dRec.shape
         TB = dOut.shape[0]
-        _check(dOut.shape == (TB, H) and S.shape == (nS, TB + B, H) and dS.shape == (nS, B, H)
+        _check(dOut.shape == (TB, H) and S.shape[::2] == (nS, H) and _batch(S, TB, B)
+               and dS.shape == (nS, B, H)
                and dGh.shape == (TB, G * H)
                and (not spec.separate_input_grad or dGi.shape == dGh.shape)
                and (not nW or Wk.shape == (TB, nW * H)), "backward arrays")

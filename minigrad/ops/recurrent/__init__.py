@@ -41,6 +41,17 @@ backward (mirror image)
                                            (GRU: dW_ih, db_ih from dGi, a second product)
     dx = dG W_ih                           (only when x needs a gradient)
 
+Threads (:mod:`minigrad.threads`): with ``mg.set_num_threads(n)``, n > 1, the
+two per-step loops run in up to n parts of the batch rows side by side (each
+part its own loop over all steps, with its own R, dRec and dS; the rows of a
+recurrent layer do not interact), when the size rule of
+:func:`minigrad.threads.batch_parts` says the step is large enough and the
+parts' step products still fit the small-matrix kernel's blocks
+(:func:`.products.in_small_blocks`); the tiled input projection and dx are
+split over the steps, and the products over all steps use BLAS's threads.
+Every part computes exactly what one part would for its rows: the results do
+not depend on n.
+
 Legend of the letters (shapes as the op allocates them; kernels see them flat):
 
 =========  =====================  ==============================================

@@ -9,11 +9,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import config
+from ... import config, threads
 from ...function import Function
 from ..scatter import scatter_add_rows
 from .cells import CellSpec, cell_spec
-from .products import step_product, tiled_dot
+from .products import in_small_blocks, step_product, tiled_dot
 from .workspace import workspace
 
 
@@ -62,8 +62,6 @@ class Recurrent(Function):
         w_ih = np.ascontiguousarray(w_ih)
         w_hh = np.ascontiguousarray(w_hh, dtype=dt)
         ws = workspace.empty
-        R = ws((B, GH), dt)
-        recurrent_product = step_product(w_hh.T, B, R)     # R = h_prev W_hh^T
         X, rows, XP = _input_projection(x, index, w_ih, B, ws((T * B, GH), dt))
         bias = np.zeros((2, GH), dt)                  # rows b_ih, b_hh
         if b_ih is not None:
@@ -77,12 +75,18 @@ class Recurrent(Function):
         S[0, first:first + B] = 0 if h0 is None else h0
         if nS == 2:
             S[1, first:first + B] = 0 if c0 is None else c0
-        step = spec.binders(config.use_numba)[0](XP, R, bias, S, Wk)
+        bind = spec.binders(config.use_numba)[0]
         Sh = S[0]
-        for t in (range(T - 1, -1, -1) if rev else range(T)):
-            row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            recurrent_product(Sh[prow:prow + B])
-            step(row, prow, nrow)                      # fused gate pass
+
+        def run(b0, b1):                               # batch rows b0..b1 through all steps
+            R = ws((b1 - b0, GH), dt)
+            recurrent_product = step_product(w_hh.T, b1 - b0, R)     # R = h_prev W_hh^T
+            step = bind(XP, R, bias, S, Wk)
+            for t in (range(T - 1, -1, -1) if rev else range(T)):
+                row, prow, nrow = t * B + b0, (t + rev) * B + b0, (t + 1 - rev) * B + b0
+                recurrent_product(Sh[prow:prow + b1 - b0])
+                step(row, prow, nrow)                  # fused gate pass
+        threads.run_parts(run, _parts(B, H, spec))
         out = ws((T + nS - 1, B, H), dt)
         out[:T] = Sh[(1 - rev) * B:(1 - rev) * B + T * B].reshape(T, B, H)
         if nS == 2:
@@ -102,22 +106,29 @@ class Recurrent(Function):
         dt = w_hh.dtype
         g = np.ascontiguousarray(g, dtype=dt)
         dOut = g[:T].reshape(T * B, H)
-        dS = np.zeros((nS, B, H), dt)                 # dL/dh_n is in dOut; dL/dc_n:
-        dS[1:] = g[T:]
-        dRec = np.zeros((B, H), dt)
         ws = workspace.empty
         dGh = ws((T * B, G * H), dt)
         dGi = ws((T * B, G * H), dt) if spec.separate_input_grad else None
-        recurrent_product_grad = step_product(w_hh, B, dRec)   # dRec = dG_t W_hh
-        step = spec.binders(config.use_numba)[1](dOut, S, Wk, dS, dRec, dGh, dGi)
-        for t in (range(T) if rev else range(T - 1, -1, -1)):
-            row, prow, nrow = t * B, (t + rev) * B, (t + 1 - rev) * B
-            step(row, prow, nrow)                      # fused gate pass -> dG_t
-            recurrent_product_grad(dGh[row:row + B])   # -> h_{t-1}
+        bind = spec.binders(config.use_numba)[1]
+        dS0 = np.empty((nS, B, H), dt)                # gradients w.r.t. h0 (and c0)
+
+        def run(b0, b1):                               # batch rows b0..b1 through all steps
+            dS = np.zeros((nS, b1 - b0, H), dt)        # dL/dh_n is in dOut; dL/dc_n:
+            dS[1:] = g[T:, b0:b1]
+            dRec = np.zeros((b1 - b0, H), dt)
+            recurrent_product_grad = step_product(w_hh, b1 - b0, dRec)   # dRec = dG_t W_hh
+            step = bind(dOut, S, Wk, dS, dRec, dGh, dGi)
+            for t in (range(T) if rev else range(T - 1, -1, -1)):
+                row, prow, nrow = t * B + b0, (t + rev) * B + b0, (t + 1 - rev) * B + b0
+                step(row, prow, nrow)                  # fused gate pass -> dG_t
+                recurrent_product_grad(dGh[row:row + b1 - b0])   # -> h_{t-1}
+            dS[0] += dRec
+            dS0[:, b0:b1] = dS
+        threads.run_parts(run, _parts(B, H, spec))
         dGx = dGh if dGi is None else dGi             # gradient w.r.t. the input projection
         Hprev = S[0, rev * B:rev * B + T * B]
-        dh0 = dS[0] + dRec if need[1] else None
-        dc0 = dS[1] if nS == 2 and need[2] else None
+        dh0 = dS0[0] if need[1] else None
+        dc0 = dS0[1] if nS == 2 and need[2] else None
         rows = ctx.rows
         if rows is None:
             dx = tiled_dot(dGx, w_ih.T, B, np.empty((T * B, I), dt)).reshape(T, B, I) \
@@ -152,6 +163,19 @@ def _input_projection(x, index, w_ih, B, XP):
     rows = np.ascontiguousarray(index.reshape(-1), dtype=np.int64)
     np.take(np.dot(X, w_ih.T), rows, axis=0, out=XP, mode="clip")   # (rows checked)
     return X, rows, XP
+
+
+def _parts(B, H, spec):
+    """The batch rows run side by side (threads.batch_parts); one part on the NumPy path
+    and when a part's step products are too large for the small-matrix kernel's blocks
+    (BLAS's own threads take those)."""
+    if not config.use_numba:
+        return [(0, B)]
+    parts = threads.batch_parts(B, H, spec.gates, threads.get_num_threads())
+    if len(parts) > 1 and not all(in_small_blocks(b1 - b0, H, spec.gates * H)
+                                  for b0, b1 in parts):
+        return [(0, B)]
+    return parts
 
 
 def _parameter_grads(dGh, dGi, X, Hprev, need):
