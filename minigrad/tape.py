@@ -264,7 +264,7 @@ def _as_of(p: Tensor, seq: int) -> Tensor:
 def _check_saved(fn: Context, out: Tensor) -> None:
     """Raise if memory that ``fn`` saved for backward, belonging to its output or
     to one of its inputs, was changed in place after ``fn`` was recorded."""
-    saved = {id(owner(a)) for a in fn.saved if isinstance(a, np.ndarray)}
+    saved = {id(owner(a)) for a in _arrays(fn.saved)}
     if not saved:
         return
     roles = [("output 0", out)] + [(f"input {i}", p) for i, p in enumerate(fn.parents)]
@@ -278,6 +278,16 @@ def _check_saved(fn: Context, out: Tensor) -> None:
             f"{fn.name} saved it for backward. Hint: make the change out of place "
             f"(y = y + 1, not y += 1), or clone() the tensor before changing it; "
             f"call optimizer.step() after backward(), not between forward and backward.")
+
+
+def _arrays(saved: object) -> list:
+    """The arrays in what an op saved (``ctx.saved``): one array, or arrays inside
+    tuples and lists (nested), among other values (ints, shapes, None)."""
+    if isinstance(saved, np.ndarray):
+        return [saved]
+    if isinstance(saved, (tuple, list)):
+        return [a for item in saved for a in _arrays(item)]
+    return []
 
 
 def _run_hooks(t: Tensor, g: Array) -> Array:

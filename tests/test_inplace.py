@@ -348,3 +348,26 @@ def test_recording_a_change_of_a_view_is_refused():
     with pytest.raises(RuntimeError, match="view of other memory"):
         row.mul_(3)
     assert y.tolist() == [[2.0, 4.0], [6.0, 8.0]] and y._version == 0
+
+
+@pytest.mark.parametrize("make", [lambda a: mg.stack([a, a]), lambda a: a.sum(axis=0),
+                                  lambda a: a.transpose(1, 0), lambda a: a.reshape(6)],
+                         ids=["stack", "sum-axis", "transpose", "reshape"])
+def test_nodes_saving_no_tuple_survive_an_in_place_change_elsewhere(make):
+    """Nodes whose ctx.saved is an int, a shape or None (stack, sum over an axis,
+    transpose, reshape) are checked like the others when some memory changed in place
+    between forward and backward (here: a new module's initialisation)."""
+    a = t(np.arange(6.0).reshape(3, 2), rg=True)
+    y = make(a)
+    nn.Linear(3, 3)                                   # its init changes memory in place
+    (y * y).sum().backward()
+    ref = t(np.arange(6.0).reshape(3, 2), rg=True)
+    (make(ref) * make(ref)).sum().backward()
+    np.testing.assert_array_equal(a.grad, ref.grad)
+
+
+def test_a_saved_array_inside_a_nested_tuple_is_still_checked():
+    from minigrad.tape import _arrays
+    x, y = np.zeros(2), np.ones(3)
+    assert [id(v) for v in _arrays((1, (x, None, [y]), "s"))] == [id(x), id(y)]
+    assert [id(v) for v in _arrays(x)] == [id(x)] and _arrays(5) == [] and _arrays(None) == []

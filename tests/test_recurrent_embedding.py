@@ -190,3 +190,30 @@ def test_a_lookup_whose_gradient_is_asked_for_is_not_fused(ask):
     out.sum().backward()
     got = seen[0] if ask == "hook" else x.grad
     assert got is not None and got.shape == (4, 2, 2) and np.abs(got).sum() > 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fused_lookup_in_batch_parts_gives_the_same_results(kind, monkeypatch):
+    """The fused op run by several threads in batch parts (minigrad.threads) equals
+    one part exactly: the lookup table and its scatter are computed once, outside the
+    parts."""
+    from minigrad import threads
+    monkeypatch.setattr(mg.config, "use_numba", True)
+    monkeypatch.setattr(threads, "_MIN_WORK", 0)
+    old = mg.get_num_threads()
+    try:
+        mg.set_num_threads(1)
+        with spy() as calls:
+            one = run(kind, True, B=6, T=5, bi=True)
+        assert calls == [True, True]
+        mg.set_num_threads(3)
+        parts = []
+        real = threads.run_parts
+        monkeypatch.setattr(threads, "run_parts",
+                            lambda fn, p: (parts.append(len(p)), real(fn, p))[1])
+        many = run(kind, True, B=6, T=5, bi=True)
+        assert 3 in parts
+    finally:
+        mg.set_num_threads(old)
+    for a, b in zip(one, many):
+        np.testing.assert_array_equal(a, b)
