@@ -37,6 +37,26 @@ from .tensor import Tensor
 from .versions import next_seq as _next_seq  # one clock for nodes and in-place stamps
 
 _NUMERIC_KINDS = "biuf"
+_NO_GRADS = ((), (False,), (False, False), (False, False, False))
+
+
+def _unwrap(inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bool, ...],
+                                              tuple[Tensor | None, ...]]:
+    """(arrays, needs grad, parents) of ``apply``'s inputs, any mix of Tensors and
+    constants (a constant is passed through; it needs no grad and has no parent)."""
+    arrays: list[Any] = []
+    needs: list[bool] = []
+    parents: list[Tensor | None] = []
+    for x in inputs:            # one pass, no comprehensions (each costs a frame)
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+            needs.append(x._rg)
+            parents.append(x)
+        else:
+            arrays.append(x)
+            needs.append(False)
+            parents.append(None)
+    return tuple(arrays), tuple(needs), tuple(parents)
 
 
 class Context:
@@ -121,20 +141,32 @@ class Function:
         lean.
         """
         ctx = Context()
-        arrays: list[Any] = []
-        needs: list[bool] = []
-        parents: list[Tensor | None] = []
-        for x in inputs:            # one pass, no comprehensions (each costs a frame)
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                needs.append(x._rg)
-                parents.append(x)
+        # The common arities, all inputs Tensors, without building lists: one tuple
+        # each of arrays and flags, and ``inputs`` itself is the parents tuple.
+        n = len(inputs)
+        if n == 2:
+            a, b = inputs
+            if not isinstance(a, Tensor):
+                arrays, needs, parents = _unwrap(inputs)
+            elif isinstance(b, Tensor):
+                arrays: tuple[Any, ...] = (a.data, b.data)
+                needs: tuple[bool, ...] = (a._rg, b._rg)
+                parents: tuple[Tensor | None, ...] = inputs
+            else:                               # x ** 2, x * 0.5: a constant second
+                arrays, needs, parents = (a.data, b), (a._rg, False), (a, None)
+        elif n == 1:
+            a = inputs[0]
+            if isinstance(a, Tensor):
+                arrays, needs, parents = (a.data,), (a._rg,), inputs
             else:
-                arrays.append(x)
-                needs.append(False)
-                parents.append(None)
+                arrays, needs, parents = (a,), (False,), (None,)
+        elif n == 3 and isinstance(a := inputs[0], Tensor) and \
+                isinstance(b := inputs[1], Tensor) and isinstance(c := inputs[2], Tensor):
+            arrays, needs, parents = (a.data, b.data, c.data), (a._rg, b._rg, c._rg), inputs
+        else:
+            arrays, needs, parents = _unwrap(inputs)
         record = True in needs and grad_enabled()
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        ctx.needs_input_grad = needs if record else _NO_GRADS[n] if n < 4 else (False,) * n
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:
@@ -146,7 +178,8 @@ class Function:
             raise TypeError(f"{cls.name}: unsupported inputs ({kinds}): {e}") from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if out.dtype.kind not in _NUMERIC_KINDS:
+        kind = out.dtype.kind
+        if kind not in _NUMERIC_KINDS:
             raise TypeError(f"{cls.name}: produced a non-numeric output (dtype "
                             f"{out.dtype}); expected bool, integer or floating inputs")
         t = Tensor.__new__(Tensor)
@@ -155,12 +188,12 @@ class Function:
         t._retain = False
         t._hooks = None
         if record:
-            if out.dtype.kind != "f":
+            if kind != "f":
                 raise TypeError(
                     f"{cls.name}: produced a {out.dtype} output from inputs that "
                     f"require grad; differentiable ops must return floating arrays")
             ctx.fn = cls
-            ctx.parents = tuple(parents)
+            ctx.parents = parents
             ctx.seq = _next_seq()
             t._rg = True
             t.grad_fn = ctx
