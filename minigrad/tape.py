@@ -114,6 +114,8 @@ def unbroadcast(grad: Array, shape: Shape) -> Array:
     elif extra < 0:
         raise ValueError(f"a gradient of shape {grad.shape} cannot belong to an "
                          f"input of shape {shape}")
+    if grad.shape == shape:            # only leading axes were added (a bias): done
+        return grad
     axes = tuple([i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1])
     if axes:
         grad = gradient_sum(grad, axes, keepdims=True)
@@ -239,7 +241,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
             d.clear()
             d["freed"] = True
     # no local may keep a gradient alive past here: a leaf takes the array itself as
-    # its .grad when nothing else holds it (_owned)
+    # its .grad when nothing else holds it (_ALONE)
     g = pg = in_grads = None          # type: ignore[assignment]
     for t in leaves:
         g = grads.pop(t)
@@ -251,7 +253,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
         elif t.grad is not None:
             t.grad = t.grad + g
         else:
-            t.grad = g if _owned(g) else g.copy()
+            t.grad = g if (g.base is None and type(g) is ndarray
+                           and _getrefcount(g) <= _ALONE) else g.copy()
     g = None                          # type: ignore[assignment]
     if backward_pass_hooks:      # minigrad.hooks: every gradient is accumulated
         for h in tuple(backward_pass_hooks):
@@ -262,33 +265,25 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
     return None
 
 
-def _refs(g: Array) -> int:
-    return sys.getrefcount(g) if _COUNTS else -1
-
-
-def _owned(g: Array) -> bool:
-    """Whether nothing but the reverse pass holds ``g`` (its memory included), so a
-    leaf can take it as ``.grad`` without a copy.
-
-    True for a plain ndarray that owns its memory (``base`` None: not a view; a view
-    of ``g`` would hold a reference to it) whose reference count is that of an array
-    held by one local variable only (``_ALONE``, measured at import the same way, so
-    an interpreter that counts differently still compares like with like). This is
-    PyTorch's rule in AccumulateGrad: a gradient with no other owner is stolen, not
-    cloned. An array that an op saved, that a hook, an observer or the user keeps,
-    or that another leaf's gradient also is, is copied as before. Saves a copy per
-    parameter per backward (4 on the tiny MLP: about 1 us of its ~58 us).
-    """
-    return g.base is None and type(g) is np.ndarray and 0 < _refs(g) <= _ALONE
+# A leaf takes a gradient nothing else holds as its .grad without a copy. "Nothing
+# else": a plain ndarray that owns its memory (``base`` None: not a view; a view of it
+# would hold a reference to it) whose reference count is that of an array held by one
+# local variable only (``_ALONE``, measured at import the same way, so an interpreter
+# that counts differently still compares like with like). PyTorch's AccumulateGrad
+# has the same rule (a gradient with no other owner is stolen, not cloned). An array
+# an op saved, a hook or observer kept, the user holds, or that is also another
+# leaf's gradient is copied as before. Saves a copy per parameter per backward (4 on
+# the tiny MLP step: about 1 us of its ~58 us). Without reference counts (not
+# CPython) every gradient is copied.
+_getrefcount = getattr(sys, "getrefcount", lambda a: 1 << 62)
 
 
 def _alone() -> int:
     g = np.empty(1)             # held by this local only, as a leaf's popped gradient
-    return _refs(g)
+    return _getrefcount(g)
 
 
-_COUNTS = hasattr(sys, "getrefcount")   # CPython; elsewhere every gradient is copied
-_ALONE = _alone() + 1                   # + 1: _owned's own argument
+_ALONE = _alone()
 
 
 def _as_of(p: Tensor, seq: int) -> Tensor:

@@ -192,21 +192,27 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         self._check_grads()
-        state, update = self.state, self.update
-        changed = []
+        changed: list[Array] = []
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                s = state.get(p)
-                if s is None:
-                    s = state[p] = {}
-                data = np.asarray(p.data)     # (a Parameter's is a subclass: keep state plain)
-                update(data, grad, s, group)
-                changed.append(data)
+            self._step_group(group, changed)
         bump(*changed)                # a node that saved a parameter now refuses to backward
         return loss
+
+    def _step_group(self, group: ParamGroup, changed: list[Array]) -> None:
+        """Update the parameters of ``group`` that have a gradient (``update`` each),
+        appending each updated array to ``changed``. A subclass may do a whole group
+        at once where the rule allows it (``SGD`` without momentum or decay)."""
+        state, update = self.state, self.update
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            s = state.get(p)
+            if s is None:
+                s = state[p] = {}
+            data = np.asarray(p.data)     # (a Parameter's is a subclass: keep state plain)
+            update(data, grad, s, group)
+            changed.append(data)
 
     def _check_grads(self) -> None:
         """Before any update: every gradient an array of its parameter's shape (else a
