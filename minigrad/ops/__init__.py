@@ -162,7 +162,7 @@ def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,  # noqa: A0
     """
     if dim is not None or keepdim is not None:
         axis, keepdims = _torch_reduce("sum", axis, keepdims, dim, keepdim)
-    return Sum.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return Sum.apply(x, axis=axis if axis is None else _axis(axis), keepdims=keepdims)
 
 
 def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
@@ -171,7 +171,7 @@ def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
     dy/dx_i = 1/n. Shapes and ``dim``/``keepdim`` as :func:`sum`."""
     if dim is not None or keepdim is not None:
         axis, keepdims = _torch_reduce("mean", axis, keepdims, dim, keepdim)
-    return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return Mean.apply(x, axis=axis if axis is None else _axis(axis), keepdims=keepdims)
 
 
 def var(x: TensorLike, dim: Axis = None, ddof: int | None = None, keepdims: bool = False,
