@@ -167,8 +167,15 @@ class Function:
             arrays, needs, parents = _unwrap(inputs)
         record = True in needs and grad_enabled()
         ctx.needs_input_grad = needs if record else _NO_GRADS[n] if n < 4 else (False,) * n
-        try:
-            out = cls.forward(ctx, *arrays, **kwargs)
+        try:        # plain positional calls where they fit: f(ctx, *a, **kw) costs twice
+            if kwargs:
+                out = cls.forward(ctx, *arrays, **kwargs)
+            elif n == 2:
+                out = cls.forward(ctx, arrays[0], arrays[1])
+            elif n == 1:
+                out = cls.forward(ctx, arrays[0])
+            else:
+                out = cls.forward(ctx, *arrays)
         except ValueError as e:
             shapes = ", ".join(str(a.shape) for a in arrays if isinstance(a, np.ndarray))
             raise ValueError(f"{cls.name}: {e} (input shapes: {shapes})") from None
