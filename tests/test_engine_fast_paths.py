@@ -270,3 +270,39 @@ def test_functional_checks_keep_their_messages():
     assert loss.dtype == np.float32
     loss.backward()
     np.testing.assert_allclose(x32.grad, np.full(3, 2 / 3), rtol=1e-6)
+
+
+# ------------------------------------------------- op rewrites, bit for bit
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([np.float32, np.float64]), st.sampled_from([2, 2.0, 3, 0.5, -1]),
+       st.integers(0, 2 ** 32 - 1))
+def test_pow_base_gradient_is_the_general_formula_bit_for_bit(dtype, b, seed):
+    rng = np.random.default_rng(seed)
+    a = (np.abs(rng.standard_normal((4, 3))) + 0.1).astype(dtype)
+    g = rng.standard_normal((4, 3)).astype(dtype)
+    x = mg.tensor(a, requires_grad=True)
+    (x ** b).backward(g)
+    want = g * b * a ** (b - 1)              # the rule before b = 2 skipped a ** 1
+    assert x.grad.dtype == want.dtype
+    np.testing.assert_array_equal(x.grad, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([np.float32, np.float64]),
+       st.sampled_from([((4, 1), None, False), ((4, 3), 0, False), ((4, 3), 1, True),
+                        ((2, 3, 4), (0, 2), False), ((2, 3), -1, False), ((0, 3), 0, False)]),
+       st.integers(0, 2 ** 32 - 1))
+def test_mean_gradient_is_the_spread_formula_bit_for_bit(dtype, case, seed):
+    shape, axis, keepdims = case
+    rng = np.random.default_rng(seed)
+    x = mg.tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        y = x.mean(axis=axis, keepdims=keepdims)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(g)
+    n = x.data.size // max(y.data.size, 1)
+    kept = g if keepdims or axis is None else np.expand_dims(g, axis)
+    want = np.empty(shape, dtype)
+    want[...] = kept * (1.0 / n if n else 0.0)   # the rule before: scale, then spread
+    assert x.grad.dtype == want.dtype
+    np.testing.assert_array_equal(x.grad, want)

@@ -42,10 +42,13 @@ def _unary(op: type[Function], name: str) -> Callable[[TensorLike], Tensor]:
 
 
 def _binary(op: type[Function], name: str) -> Callable[[TensorLike, TensorLike], Tensor]:
+    apply = op.apply        # bound once (reading op.apply binds a new method per call)
+
     def f(a: TensorLike, b: TensorLike) -> Tensor:
-        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is not b.data.dtype \
+                and a.data.dtype != b.data.dtype:    # (NumPy's own dtypes are singletons)
             a, b = _promote(a, b)
-        return op.apply(a, b)
+        return apply(a, b)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = op.__doc__
     return f

@@ -78,7 +78,9 @@ class Mean(Function):
         shape, axis, keepdims, n = ctx.saved
         if axis is not None and not keepdims:   # (_expand's own test, without its call)
             g = _expand(g, shape, axis, keepdims)
-        return _spread(g * (1.0 / n if n else 0.0), shape)
+        out = np.empty(shape, dtype=g.dtype)    # _spread(g * (1/n)) in one operation
+        np.multiply(g, 1.0 / n if n else 0.0, out=out)
+        return out
 
 
 class Var(Function):
