@@ -68,7 +68,7 @@ def _instructions(case, steps):
     pick = ("import bench_core; s = bench_core.numpy_step_fn(bench_core.init_arrays())[0]"
             if case == NUMPY else f"import steps_cpu; s = steps_cpu.cases()[{case!r}]")
     code = (f"import sys, os; sys.path.insert(0, os.path.join(os.getcwd(), 'benchmarks'));"
-            f"import _common; {pick}; [s() for _ in range({steps})]")
+            f"import _common; {pick}\nfor _ in range({steps}):\n    s()")   # (keep no result)
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cg.out")
         r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
