@@ -38,6 +38,8 @@ from .versions import next_seq as _next_seq  # one clock for nodes and in-place 
 
 _NUMERIC_KINDS = "biuf"
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))
+_ndarray = np.ndarray
+_new = object.__new__           # Tensor.__new__, read once
 
 
 def _unwrap(inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bool, ...],
@@ -183,13 +185,13 @@ class Function:
             kinds = ", ".join(type(a).__name__ if not isinstance(a, np.ndarray)
                               else f"array[{a.dtype}]" for a in arrays)
             raise TypeError(f"{cls.name}: unsupported inputs ({kinds}): {e}") from e
-        if type(out) is not np.ndarray:
+        if type(out) is not _ndarray:
             out = np.asarray(out)
         kind = out.dtype.kind
         if kind not in _NUMERIC_KINDS:
             raise TypeError(f"{cls.name}: produced a non-numeric output (dtype "
                             f"{out.dtype}); expected bool, integer or floating inputs")
-        t = Tensor.__new__(Tensor)
+        t = _new(Tensor)
         t.data = out
         t.grad = None
         t._retain = False
