@@ -42,6 +42,19 @@ _ndarray = np.ndarray
 _new = object.__new__           # Tensor.__new__, read once
 
 
+def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's promotion between two tensors' arrays (ops with ``promotes``): an
+    integer or boolean array meeting a floating one takes the floating dtype (NumPy
+    would give float32 + int64 -> float64); other pairs are left to NumPy (float32 +
+    float64 -> float64)."""
+    fa, fb = a.dtype.kind == "f", b.dtype.kind == "f"
+    if fa and not fb:
+        return a, b.astype(a.dtype)
+    if fb and not fa:
+        return a.astype(b.dtype), b
+    return a, b
+
+
 def _unwrap(inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bool, ...],
                                               tuple[Tensor | None, ...]]:
     """(arrays, needs grad, parents) of ``apply``'s inputs, any mix of Tensors and
@@ -118,6 +131,9 @@ class Function:
     """Base class of ops; see the module docstring. ``name`` defaults to the class name."""
 
     name: ClassVar[str] = "Function"
+    #: two Tensors of different dtypes promote as PyTorch's (``_promote``) before
+    #: forward: set on the binary arithmetic ops (``+ - * / **``, maximum, minimum, @)
+    promotes: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -152,6 +168,8 @@ class Function:
                 arrays, needs, parents = _unwrap(inputs)
             elif isinstance(b, Tensor):
                 arrays: tuple[Any, ...] = (a.data, b.data)
+                if arrays[0].dtype is not arrays[1].dtype and cls.promotes:
+                    arrays = _promote(*arrays)
                 needs: tuple[bool, ...] = (a._rg, b._rg)
                 parents: tuple[Tensor | None, ...] = inputs
             else:                               # x ** 2, x * 0.5: a constant second

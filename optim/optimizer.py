@@ -217,12 +217,12 @@ class Optimizer:
     def _check_grads(self) -> None:
         """Before any update: every gradient an array of its parameter's shape (else a
         ValueError / TypeError naming the parameter), so a refused step changes nothing."""
-        i = -1
+        i, ndarray = -1, np.ndarray
         for group in self.param_groups:       # (numbered as _index() numbers them)
             for p in group["params"]:
                 i += 1
                 g = p.grad
-                if g is not None and (type(g) is not np.ndarray or g.shape != p.data.shape
+                if g is not None and (type(g) is not ndarray or g.shape != p.data.shape
                                       or g.dtype.kind not in "biuf"):
                     self._bad_grad(i, p, g)
 
