@@ -161,17 +161,20 @@ class Function:
         ctx = Context()
         # The common arities, all inputs Tensors, without building lists: one tuple
         # each of arrays and flags, and ``inputs`` itself is the parents tuple.
+        arrays: tuple[Any, ...]
+        needs: tuple[bool, ...]
+        parents: tuple[Tensor | None, ...]
         n = len(inputs)
         if n == 2:
             a, b = inputs
             if not isinstance(a, Tensor):
                 arrays, needs, parents = _unwrap(inputs)
             elif isinstance(b, Tensor):
-                arrays: tuple[Any, ...] = (a.data, b.data)
+                arrays = (a.data, b.data)
                 if arrays[0].dtype is not arrays[1].dtype and cls.promotes:
                     arrays = _promote(*arrays)
-                needs: tuple[bool, ...] = (a._rg, b._rg)
-                parents: tuple[Tensor | None, ...] = inputs
+                needs = (a._rg, b._rg)
+                parents = inputs
             else:                               # x ** 2, x * 0.5: a constant second
                 arrays, needs, parents = (a.data, b), (a._rg, False), (a, None)
         elif n == 1:

@@ -64,7 +64,7 @@ class Linear(Module):
             raise ValueError(f"{self._who()}: expected input of shape (*, {self.in_features}), "
                              f"got {shape}")
         params = self._parameters
-        return F.linear(x, params["weight"] if "weight" in params else self.weight,
+        return F.linear(x, params["weight"] if "weight" in params else self.weight,  # type: ignore[arg-type]  # noqa: E501  (never None)
                         params["bias"] if "bias" in params else self.bias)
 
     def extra_repr(self) -> str:
