@@ -69,7 +69,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         y = np.add.reduce(x, axis=axis, keepdims=keepdims)
-        n = x.size // max(y.size, 1)    # (y: an array or a NumPy scalar, both have .size)
+        n = x.size // (y.size or 1)     # (y: an array or a NumPy scalar, both have .size)
         ctx.saved = (x.shape, axis, keepdims, n)
         return y / n                    # 0/0 -> nan with a warning, as np.mean
 
