@@ -20,6 +20,27 @@ without start-up, repeatable on a loaded machine to well under 1%; also for the
 hand-written NumPy step of ``bench_core.py`` (the baseline of the 2.0x target), and
 each case's ratio to it. Instructions are not time (NumPy's C loops retire more
 instructions per cycle than the interpreter), but a change that cuts them cuts time.
+
+Measured (issue 16 item 5), the tree before (/work/base, 66c9342) and after, on a
+2-core AMD EPYC loaded by three other jobs (counts do not depend on the load):
+
+===========================  ==============  ==============  ========================
+per tiny step                tensor ops      modules         command
+===========================  ==============  ==============  ========================
+Python calls, before/after   71 / 47         97 / 50         this script
+C calls, before/after        201 / 146       180 / 138       this script
+instructions, before         511,869 (2.43x  554,920 (2.64x  ``--instructions``
+                             NumPy)          NumPy)
+instructions, after          428,967 (2.04x  452,927 (2.15x  ``--instructions``
+                             NumPy)          NumPy)
+===========================  ==============  ==============  ========================
+
+(hand-written NumPy step: 210,394 instructions.) Time, same machine and load:
+``benchmarks/ab.py /work/base . "$PWD/benchmarks/steps_cpu.py" --interleave --rounds
+15 --unit 0.3``, CPU time, 1 thread each: new/old median 0.80 (tensor ops), 0.78
+(modules), MLP step 0.97, CNN step 0.96; ``bench_core.py`` (best of 15 interleaved
+rounds, two runs): 2.11-2.12x hand-written NumPy with tensor ops, 2.23-2.27x with
+modules (the tree before, one run in the same hour: 2.78x and 2.99x).
 """
 import argparse
 import collections

@@ -158,6 +158,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
     (hooks, then ``.grad += g``). For every parent an op returns a gradient
     for, the gradient is summed back over broadcast axes (``unbroadcast``) and
     cast to the parent's dtype here, once, so ops never do it.
+
+    Per node the walk reads only what it needs: gradients are keyed by the tensor
+    (its hash is the C object hash, ~20 ns a lookup against ~50 ns for ``id()``
+    keys), ``release`` is inlined, ``unbroadcast`` is called only when the shapes
+    differ, and a leaf takes a first gradient that nothing else holds without a
+    copy (see ``_ALONE``). On the tiny-MLP step this and the ``apply`` changes cut
+    CPU instructions per step from 511,869 to 428,967 (2.43x to 2.04x hand-written
+    NumPy; ``benchmarks/overhead_calls.py --instructions``).
     """
     # Tensors are the dictionary keys (their hash is the C object hash, so this is
     # cheaper than keying by id()); the heap holds (-seq, id, tensor), the id only to
