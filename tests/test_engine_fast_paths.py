@@ -306,3 +306,30 @@ def test_mean_gradient_is_the_spread_formula_bit_for_bit(dtype, case, seed):
     want[...] = kept * (1.0 / n if n else 0.0)   # the rule before: scale, then spread
     assert x.grad.dtype == want.dtype
     np.testing.assert_array_equal(x.grad, want)
+
+
+# ------------------------------------------------------- dtype promotion
+def test_promotion_is_apply_s_for_ops_that_ask_for_it():
+    class Plain(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    class Promoting(Plain):
+        promotes = True
+    x = mg.tensor(np.ones(2, np.float32), requires_grad=True)
+    n = mg.tensor(np.array([1, 2]))
+    assert Plain.apply(x, n).dtype == np.float64          # NumPy's rule
+    assert Promoting.apply(x, n).dtype == np.float32      # PyTorch's
+    assert Promoting.apply(n, x).dtype == np.float32
+    assert (x + n).dtype == (n * x).dtype == (x - n).dtype == np.float32
+    assert (x + mg.tensor(np.ones(2))).dtype == np.float64   # float32 + float64: NumPy's
+    y = Promoting.apply(x, n)
+    assert y.grad_fn.parents[1] is n and y.grad_fn.needs_input_grad == (True, False)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    assert x.grad.dtype == np.float32
