@@ -31,11 +31,11 @@ Python calls, before/after   71 / 47         97 / 50         this script
 C calls, before/after        201 / 146       180 / 138       this script
 instructions, before         511,869 (2.43x  554,920 (2.64x  ``--instructions``
                              NumPy)          NumPy)
-instructions, after          428,967 (2.04x  452,927 (2.15x  ``--instructions``
+instructions, after          428,370 (2.04x  452,157 (2.15x  ``--instructions``
                              NumPy)          NumPy)
 ===========================  ==============  ==============  ========================
 
-(hand-written NumPy step: 210,394 instructions.) Time, same machine and load:
+(hand-written NumPy step: 210,134-210,394 instructions over the runs.) Time, same machine and load:
 ``benchmarks/ab.py /work/base . "$PWD/benchmarks/steps_cpu.py" --interleave --rounds
 15 --unit 0.3``, CPU time, 1 thread each: new/old median 0.80 (tensor ops), 0.78
 (modules), MLP step 0.97, CNN step 0.96; ``bench_core.py`` (best of 15 interleaved

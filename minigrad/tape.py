@@ -164,7 +164,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Array],
     keys), ``release`` is inlined, ``unbroadcast`` is called only when the shapes
     differ, and a leaf takes a first gradient that nothing else holds without a
     copy (see ``_ALONE``). On the tiny-MLP step this and the ``apply`` changes cut
-    CPU instructions per step from 511,869 to 428,967 (2.43x to 2.04x hand-written
+    CPU instructions per step from 511,869 to 428,370 (2.43x to 2.04x hand-written
     NumPy; ``benchmarks/overhead_calls.py --instructions``).
     """
     # Tensors are the dictionary keys (their hash is the C object hash, so this is
