@@ -444,7 +444,8 @@ class Tensor:
                     f"backward() without grad is only defined for a scalar "
                     f"(one-element) output, got shape {self.data.shape}; pass "
                     f"grad=<array of that shape>")
-            grad = _one(self.data.dtype).reshape(self.data.shape)
+            one = _ONES.get(self.data.dtype)       # (_one's lookup, without its call)
+            grad = (one if one is not None else _one(self.data.dtype)).reshape(self.data.shape)
         else:
             grad = _as_array(grad, where="backward(grad)")
             if grad.shape != self.data.shape:

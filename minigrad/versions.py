@@ -70,10 +70,10 @@ def bump(*arrays: Array) -> None:
     if not arrays:
         return
     stamp = last_change[0] = next_seq()
-    counters = _counters
+    counters, ndarray = _counters, np.ndarray
     for a in arrays:
         b = a.base              # owner(a), inlined: this runs per parameter per step
-        while isinstance(b, np.ndarray):
+        while b is not None and isinstance(b, ndarray):     # (an owner's base is None)
             a, b = b, b.base
         key = id(a)
         c = counters.get(key)

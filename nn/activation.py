@@ -30,6 +30,8 @@ class _Activation(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, (Tensor, np.ndarray)):   # (the common case costs no call)
             F.check_input(self, x)
+        if not self._settings:                        # (Tanh, Sigmoid...: no dict built)
+            return type(self).function(x)
         return type(self).function(x, **{k: getattr(self, k) for k in self._settings})
 
     def extra_repr(self) -> str:

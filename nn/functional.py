@@ -121,14 +121,18 @@ def check_count(who: str, **counts: object) -> None:
 # ------------------------------------------------------------------ layers
 def linear(x: TensorOrArray, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x W^T + b``: x ``(*, in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(*, out)``."""
-    x = tensor_arg(x, "linear")
-    weight = tensor_arg(weight, "linear", "weight")
-    if weight.ndim != 2:
+    if not isinstance(x, Tensor):           # (Tensors, the common case, cost no call)
+        x = tensor_arg(x, "linear")
+    if not isinstance(weight, Tensor):
+        weight = tensor_arg(weight, "linear", "weight")
+    ws, xs = weight.data.shape, x.data.shape
+    if len(ws) != 2:
         raise ValueError(f"linear: expected weight of shape (out_features, in_features), "
-                         f"got {weight.shape}")
-    if x.ndim == 0:
+                         f"got {ws}")
+    if not xs:
         raise ValueError("linear: expected an input with at least 1 dimension, got a scalar")
-    check_input("linear", x, axis=-1, size=weight.shape[1], what="input features")
+    if xs[-1] != ws[1]:
+        check_input("linear", x, axis=-1, size=ws[1], what="input features")  # raises
     return Linear.apply(x, weight, bias)
 
 
@@ -428,10 +432,14 @@ def _float_target(t: TensorLike, x: Tensor) -> Tensor:
 def _elementwise_args(who: str, input: TensorOrArray, target: TensorLike,
                       reduction: str) -> tuple[Tensor, Tensor]:
     """Validate a loss whose input and target match element for element."""
-    _check_reduction(who, reduction)
-    input = tensor_arg(input, who)
-    target = _float_target(target, input)
-    _same_shape(who, input, target)
+    if reduction not in _REDUCTIONS:
+        _check_reduction(who, reduction)                  # raises
+    if not isinstance(input, Tensor):       # (Tensors of one dtype, the common case,
+        input = tensor_arg(input, who)      # cost no call)
+    if not (isinstance(target, Tensor) and target.data.dtype == input.data.dtype):
+        target = _float_target(target, input)
+    if input.data.shape != target.data.shape:
+        _same_shape(who, input, target)                   # raises
     return input, target
 
 

@@ -51,12 +51,21 @@ class Linear(Module):
         reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        if not isinstance(x, (Tensor, np.ndarray)):   # (the common case costs no call)
+        # The common case costs no call besides F.linear's: the shape read off the
+        # array (Tensor.shape is a Python property), the parameters off _parameters
+        # (self.weight goes through Module.__getattr__) unless replaced by attributes.
+        if isinstance(x, Tensor):
+            shape = x.data.shape
+        elif isinstance(x, np.ndarray):
+            shape = x.shape
+        else:
             F.check_input(self, x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(f"{self._who()}: expected input of shape (*, {self.in_features}), "
-                             f"got {x.shape}")
-        return F.linear(x, self.weight, self.bias)
+                             f"got {shape}")
+        params = self._parameters
+        return F.linear(x, params["weight"] if "weight" in params else self.weight,  # type: ignore[arg-type]  # noqa: E501  (never None)
+                        params["bias"] if "bias" in params else self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

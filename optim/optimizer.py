@@ -192,31 +192,37 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         self._check_grads()
-        state, update = self.state, self.update
-        changed = []
+        changed: list[Array] = []
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                s = state.get(p)
-                if s is None:
-                    s = state[p] = {}
-                data = np.asarray(p.data)     # (a Parameter's is a subclass: keep state plain)
-                update(data, grad, s, group)
-                changed.append(data)
+            self._step_group(group, changed)
         bump(*changed)                # a node that saved a parameter now refuses to backward
         return loss
+
+    def _step_group(self, group: ParamGroup, changed: list[Array]) -> None:
+        """Update the parameters of ``group`` that have a gradient (``update`` each),
+        appending each updated array to ``changed``. A subclass may do a whole group
+        at once where the rule allows it (``SGD`` without momentum or decay)."""
+        state, update = self.state, self.update
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            s = state.get(p)
+            if s is None:
+                s = state[p] = {}
+            data = np.asarray(p.data)     # (a Parameter's is a subclass: keep state plain)
+            update(data, grad, s, group)
+            changed.append(data)
 
     def _check_grads(self) -> None:
         """Before any update: every gradient an array of its parameter's shape (else a
         ValueError / TypeError naming the parameter), so a refused step changes nothing."""
-        i = -1
+        i, ndarray = -1, np.ndarray
         for group in self.param_groups:       # (numbered as _index() numbers them)
             for p in group["params"]:
                 i += 1
                 g = p.grad
-                if g is not None and (type(g) is not np.ndarray or g.shape != p.data.shape
+                if g is not None and (type(g) is not ndarray or g.shape != p.data.shape
                                       or g.dtype.kind not in "biuf"):
                     self._bad_grad(i, p, g)
 

@@ -42,25 +42,18 @@ def _unary(op: type[Function], name: str) -> Callable[[TensorLike], Tensor]:
 
 
 def _binary(op: type[Function], name: str) -> Callable[[TensorLike, TensorLike], Tensor]:
+    """``name(a, b)``: ``op.apply(a, b)``; two Tensors of different dtypes promote as
+    PyTorch's (an integer or boolean tensor meeting a floating one takes its dtype),
+    which ``Function.apply`` does for ops with ``promotes`` (set here), so this
+    wrapper -- also the Tensor operator -- is one call and nothing else."""
+    op.promotes = True
+    apply = op.apply        # bound once (reading op.apply binds a new method per call)
+
     def f(a: TensorLike, b: TensorLike) -> Tensor:
-        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
-            a, b = _promote(a, b)
-        return op.apply(a, b)
+        return apply(a, b)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = op.__doc__
     return f
-
-
-def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """PyTorch's promotion between tensors: an integer or boolean tensor meeting a
-    floating one takes the floating dtype (NumPy would give float32 + int64 ->
-    float64); other pairs promote as NumPy does (float32 + float64 -> float64)."""
-    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
-    if fa and not fb:
-        return a, Tensor._wrap(b.data.astype(a.data.dtype))
-    if fb and not fa:
-        return Tensor._wrap(a.data.astype(b.data.dtype)), b
-    return a, b
 
 
 add = _binary(Add, "add")
@@ -162,7 +155,7 @@ def sum(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,  # noqa: A0
     """
     if dim is not None or keepdim is not None:
         axis, keepdims = _torch_reduce("sum", axis, keepdims, dim, keepdim)
-    return Sum.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return Sum.apply(x, axis=axis if axis is None else _axis(axis), keepdims=keepdims)
 
 
 def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
@@ -171,7 +164,7 @@ def mean(x: TensorLike, axis: Axis = None, keepdims: bool = False, *,
     dy/dx_i = 1/n. Shapes and ``dim``/``keepdim`` as :func:`sum`."""
     if dim is not None or keepdim is not None:
         axis, keepdims = _torch_reduce("mean", axis, keepdims, dim, keepdim)
-    return Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
+    return Mean.apply(x, axis=axis if axis is None else _axis(axis), keepdims=keepdims)
 
 
 def var(x: TensorLike, dim: Axis = None, ddof: int | None = None, keepdims: bool = False,

@@ -25,10 +25,13 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim >= 2 and b.ndim >= 2:          # the common case: no promotion
+        an, bn = a.ndim, b.ndim
+        if an == 2 and bn == 2:                  # matrices: .T, an attribute, not a call
+            return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
+        if an >= 2 and bn >= 2:                  # batched: no promotion
             return (g @ b.swapaxes(-1, -2) if need_a else None,
                     a.swapaxes(-1, -2) @ g if need_b else None)
-        if a.ndim == 1 and b.ndim == 1:          # inner product
+        if an == 1 and bn == 1:                  # inner product
             return (g * b if need_a else None), (g * a if need_b else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -123,17 +123,31 @@ def _compile(name: str, fn: Callable[..., np.ndarray], vjps: Sequence[Vjp | None
         lines.append(f"    {', '.join(kept)}, = ctx.saved")
     if has_params:
         lines.append("    params = ctx.params")
+    # a vjp that is ``lambda g: g`` (Add, Sub's first input) is written as ``g``: no call
+    calls = [None if v is None else "g" if _is_identity(v) and not kept and not has_params
+             else f"vjp{i}({args})" for i, v in enumerate(vjps)]
     if len(vjps) == 1:
-        lines.append(f"    return vjp0({args})")
+        lines.append(f"    return {calls[0]}")
     else:           # a vjp only for the inputs that need a gradient
         needs = [f"need{i}" for i in range(len(vjps))]
-        grads = ["None" if v is None else f"vjp{i}({args}) if need{i} else None"
-                 for i, v in enumerate(vjps)]
+        grads = ["None" if c is None else f"{c} if need{i} else None"
+                 for i, c in enumerate(calls)]
         lines += [f"    {', '.join(needs)}, = ctx.needs_input_grad",
                   f"    return ({', '.join(grads)},)"]
     namespace: dict[str, Any] = {"fn": fn, **{f"vjp{i}": v for i, v in enumerate(vjps)}}
     exec(compile("\n".join(lines), f"<pointwise {name}>", "exec"), namespace)
     return namespace["forward"], namespace["backward"]
+
+
+_IDENTITY = (lambda g: g).__code__
+
+
+def _is_identity(f: Callable[..., Any]) -> bool:
+    """Whether ``f`` is ``lambda g: g`` (any name): one positional parameter, returned."""
+    code = getattr(f, "__code__", None)
+    return (code is not None and code.co_code == _IDENTITY.co_code and code.co_argcount == 1
+            and not code.co_kwonlyargcount and not code.co_flags & 0x0C  # no *args, **kw
+            and not getattr(f, "__defaults__", None) and not getattr(f, "__closure__", None))
 
 
 def _validate(name: str, forward: Callable[..., np.ndarray], vjps: Sequence[Vjp | None],

@@ -69,14 +69,18 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         y = np.add.reduce(x, axis=axis, keepdims=keepdims)
-        n = x.size // max(np.size(y), 1)
+        n = x.size // (y.size or 1)     # (y: an array or a NumPy scalar, both have .size)
         ctx.saved = (x.shape, axis, keepdims, n)
         return y / n                    # 0/0 -> nan with a warning, as np.mean
 
     @staticmethod
     def backward(ctx, g):
         shape, axis, keepdims, n = ctx.saved
-        return _spread(_expand(g, shape, axis, keepdims) * (1.0 / n if n else 0.0), shape)
+        if axis is not None and not keepdims:   # (_expand's own test, without its call)
+            g = _expand(g, shape, axis, keepdims)
+        out = np.empty(shape, dtype=g.dtype)    # _spread(g * (1/n)) in one operation
+        np.multiply(g, 1.0 / n if n else 0.0, out=out)
+        return out
 
 
 class Var(Function):
