@@ -1,6 +1,12 @@
-"""The recurrent op's batch parts on a busy machine: the critical path, from CPU times.
+"""The recurrent op's batch parts: the critical path from CPU times, or wall-clock.
 
     python benchmarks/threads_cpu.py [--parts 2] [LSTM:128 LSTM:256 GRU:128 RNN:128 ...]
+    python benchmarks/threads_cpu.py --wall        (on an idle machine)
+
+``--wall``: wall-clock per chunk, three ways in interleaved rounds in one
+process: 1 thread; 2 threads for BLAS alone (the op in one part, the default
+rule); 2 threads with the op's batch parts forced on (``threads._MIN_WORK`` 0).
+Ratios to the 1-thread time; this is what set ``threads._MIN_WORK``.
 
 Wall-clock times of two threads mean little while other processes hold the
 cores (bench_recurrent.py --threads 2 measures them; run it on an idle
@@ -13,7 +19,12 @@ the chunk would take with a free core per part and the rest serial. Figures:
 best of ``--rounds`` rounds of 10 chunks, ms per chunk. It leaves out what BLAS's
 own threads add on the products over all steps (weight gradients, the head).
 """
-import _common  # noqa: F401  (pins BLAS to one thread; before numpy)
+import os
+import sys
+
+if "--wall" in sys.argv:                       # BLAS must start with 2 threads to use 2
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+import _common  # noqa: F401,E402  (pins BLAS to one thread unless set; before numpy)
 
 import argparse
 import time
@@ -29,7 +40,12 @@ def main():
                                                      "RNN:128"])
     parser.add_argument("--parts", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--wall", action="store_true",
+                        help="wall-clock: 1 thread, 2 threads BLAS only, 2 threads with parts")
     args = parser.parse_args()
+    if args.wall:
+        return wall(args)
+    threads._MIN_WORK = 0                    # parts at every size (the rule aside)
     mg.set_num_threads(1)                    # BLAS: one thread, so process CPU = serial work
     real = threads.run_parts
     spent = {"parts": 0.0, "longest": 0.0}
@@ -73,6 +89,33 @@ def main():
               f"{row[args.parts][1] * 1e3:7.2f}, critical path {row[args.parts][0] * 1e3:7.2f}"
               f"  ({row[args.parts][0] / row[1][1]:.2f}x)")
     threads._num_threads = 1
+
+
+def wall(args):
+    x, y = br.make_data()
+    modes = {"1 thread": (1, None), "2 threads, BLAS": (2, None),
+             "2 threads, BLAS + parts": (2, 0)}
+    default = threads._MIN_WORK
+    print(f"{_common.machine()}; chunk B={br.B}, T={br.T}, float32; wall ms per chunk, "
+          f"best of {args.rounds} interleaved rounds")
+    for case in args.cases:
+        kind, H = case.split(":")
+        chunk, _ = br.minigrad_chunk(kind, int(H), x, y, br.make_state(kind, int(H)))
+        best = {m: float("inf") for m in modes}
+        for _ in range(args.rounds):
+            for m, (n, min_work) in modes.items():
+                mg.set_num_threads(n)
+                threads._MIN_WORK = default if min_work is None else min_work
+                for _ in range(2):
+                    chunk()
+                t = time.perf_counter()
+                for _ in range(10):
+                    chunk()
+                best[m] = min(best[m], (time.perf_counter() - t) / 10)
+        one = best["1 thread"]
+        print(f"  {case:9s} " + "   ".join(f"{m}: {v * 1e3:7.2f} ({v / one:.2f})"
+                                            for m, v in best.items()))
+    threads._MIN_WORK = default
 
 
 if __name__ == "__main__":

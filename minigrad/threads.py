@@ -114,16 +114,23 @@ def batch_parts(B: int, H: int, G: int, n: int) -> List[Tuple[int, int]]:
 
 
 #: Least per-step work of a part (multiply-adds of its share of the recurrent
-#: product) for splitting to pay. Measured (B = 32, T = 35, float32, the
-#: bench_recurrent chunk, 2 parts against 1; the critical path, i.e. the
-#: process CPU time less the shorter part's thread CPU time, so the figures
-#: hold on a loaded machine; ms per chunk): per-part work 196k (GRU H = 64):
-#: 4.45 -> 3.73; 262k (LSTM H = 64) 5.46 -> 5.36, (RNN H = 128) 4.07 -> 4.49;
-#: 590k (LSTM H = 96) 9.30 -> 6.73; 786k (GRU H = 128) 8.07 -> 6.55; 1.05M
-#: (RNN H = 256) 9.87 -> 9.33, (LSTM H = 128) 11.15 -> 8.98; 4.2M (LSTM
-#: H = 256) 28.4 -> 21.8. Below ~0.5M the parts' Python step overhead (taking
-#: turns at the GIL) eats the gain.
-_MIN_WORK = 500_000
+#: product) for splitting to pay. The first estimate came from CPU times (the
+#: critical path: process CPU time less the shorter part's thread CPU time,
+#: B = 32, T = 35, float32, the bench_recurrent chunk; ms, 1 part -> 2): 786k
+#: (GRU H = 128) 8.07 -> 6.55, 1.05M (LSTM H = 128) 11.15 -> 8.98, 4.2M (LSTM
+#: H = 256) 28.4 -> 21.8. Wall-clock on the idle 2-core machine, 12 interleaved
+#: rounds in one process, BLAS at 2 threads on both sides, the chunk with parts
+#: against the same chunk with BLAS's threads alone (1 thread = 1.00): LSTM
+#: H = 128 0.89 against 0.81, LSTM H = 256 0.91 against 0.86, GRU H = 128 1.01
+#: against 0.94 (an earlier run: parts 1.05-1.14x the BLAS-only time). The CPU
+#: times miss what the parts wait for: each step hands the GIL over twice, and a
+#: woken thread starts late on this virtual machine. So parts are taken only
+#: from 16M multiply-adds per part -- more than any size whose per-step products
+#: still fit the small-matrix kernel (``products.in_small_blocks``), i.e. not at
+#: all on this machine; ``python /tmp``-free reproduction:
+#: ``benchmarks/threads_cpu.py --wall``. Lower it on a machine where
+#: ``threads_cpu.py --wall`` shows the parts winning.
+_MIN_WORK = 16_000_000
 
 
 def run_parts(fn: Callable[[int, int], None], parts: Sequence[Tuple[int, int]]) -> None:

@@ -88,7 +88,8 @@ def test_default_follows_the_blas_limits():
 
 
 # ---------------------------------------------------------------- the size rule
-def test_batch_parts_cover_the_batch_evenly():
+def test_batch_parts_cover_the_batch_evenly(monkeypatch):
+    monkeypatch.setattr(threads, "_MIN_WORK", 0)               # the shape of the parts
     for B in range(1, 40):
         for n in (1, 2, 3, 4):
             parts = threads.batch_parts(B, 512, 4, n)
@@ -99,13 +100,18 @@ def test_batch_parts_cover_the_batch_evenly():
             assert len(parts) == max(1, min(n, B // 2))       # never a part of one row
 
 
-def test_batch_parts_keep_small_work_in_one_part():
+def test_batch_parts_keep_small_work_in_one_part(monkeypatch):
+    # the default rule: no measured size gained from parts on the 2-core machine
+    for G, H in ((4, 128), (4, 256), (3, 128), (3, 256), (1, 256)):
+        assert threads.batch_parts(32, H, G, 2) == [(0, 32)]
+    monkeypatch.setattr(threads, "_MIN_WORK", 500_000)          # the rule's mechanism
     assert threads.batch_parts(32, 128, 4, 2) == [(0, 16), (16, 32)]      # LSTM H=128
     assert threads.batch_parts(32, 128, 1, 2) == [(0, 32)]                # RNN H=128: too small
     assert threads.batch_parts(32, 512, 4, 1) == [(0, 32)]
 
 
-def test_large_step_products_stay_whole_for_blas_threads(restore_threads):
+def test_large_step_products_stay_whole_for_blas_threads(restore_threads, monkeypatch):
+    monkeypatch.setattr(threads, "_MIN_WORK", 500_000)
     from minigrad.ops.recurrent.cells import cell_spec
     from minigrad.ops.recurrent.op import _parts
     mg.set_num_threads(2)
@@ -161,9 +167,11 @@ def test_threaded_op_gives_the_same_results(cell, reverse, dtype, B, n, monkeypa
 
 
 @pytest.mark.parametrize("cell, B", [("lstm", 33), ("gru", 32)])
-def test_threaded_op_same_results_at_a_real_size(cell, B, restore_threads):
-    """The size rule's own parts (no patching), H = 128: other block widths of the BLAS
-    products per part than in one part, still the same results."""
+def test_threaded_op_same_results_at_a_real_size(cell, B, restore_threads, monkeypatch):
+    """Parts at H = 128 (the rule's mechanism at the threshold it first had, 500k):
+    other block widths of the BLAS products per part than in one part, still the same
+    results."""
+    monkeypatch.setattr(threads, "_MIN_WORK", 500_000)
     mg.set_num_threads(1)
     one = _step(cell, False, np.float32, B, T=4, I=65, H=128)
     mg.set_num_threads(2)
