@@ -1,9 +1,9 @@
 """Long-run soak (marker ``soak``): a small LSTM trained with Adam by truncated BPTT,
 one ``TBPTT.run`` per chunk with the state carried across chunks.
 
-* memory: the memory traced by ``tracemalloc`` after chunk N is within 1.05x of
-  that after chunk N / 10 (nothing accumulates per chunk: graphs, saved arrays,
-  optimizer state, hooks);
+* memory: the memory traced by ``tracemalloc`` after chunk N is at most 4 KB more
+  than after chunk N / 10 (nothing accumulates per chunk: graphs, saved arrays,
+  optimizer state, hooks; see ``SLACK``);
 * release: once the model, optimizer, trainer and state are dropped and
   ``gc.collect()`` runs, no minigrad tensor made since the start is alive (checked
   with weakrefs to the parameters and to every tensor recorded in the last chunk,
@@ -108,6 +108,18 @@ def _soak(chunks, keep=None):
     return marks[early], marks[chunks], (model, opt, trainer), state, made
 
 
+#: Traced memory may grow this much between the two marks without counting as a leak.
+#: The process's caches still move by a few hundred bytes after chunk 300 (alone:
+#: 20,791 -> 21,223 B over chunks 300-1,000; inside the full suite once 1.056x,
+#: about 1.2 KB, with other tests' shapes in the caches), while a leak of even one
+#: small object per chunk (56 B) adds 39 KB over those 700 chunks.
+SLACK = 4096
+
+
+def _leaked(first, last):
+    return last - first > SLACK
+
+
 def test_memory_is_flat_and_everything_is_released():
     baseline = [o for o in gc.get_objects() if issubclass(type(o), mg.Tensor)]
     before = {id(o) for o in baseline}
@@ -115,7 +127,8 @@ def test_memory_is_flat_and_everything_is_released():
     ratio = last / first
     print(f"\ntraced memory after chunk {_early(CHUNKS)}: {first} B, after chunk {CHUNKS}: "
           f"{last} B (ratio {ratio:.4f})")
-    assert ratio <= 1.05, f"memory grew {ratio:.3f}x from chunk {_early(CHUNKS)} to {CHUNKS}"
+    assert not _leaked(first, last), (f"memory grew {last - first} B ({ratio:.3f}x) from "
+                                      f"chunk {_early(CHUNKS)} to {CHUNKS}")
 
     refs = [weakref.ref(p) for p in parts[0].parameters()] + made
     refs += [weakref.ref(s) for s in state]
@@ -130,10 +143,10 @@ def test_memory_is_flat_and_everything_is_released():
 
 
 def test_the_memory_check_catches_a_planted_leak():
-    """Keeping each chunk's detached state (h and c, 128 B each) is enough to fail the ratio."""
+    """Keeping each chunk's detached state (h and c, 128 B each) is enough to fail the check."""
     kept = []
     first, last, *_ = _soak(200, keep=kept)
-    assert last / first > 1.05, (first, last)
+    assert _leaked(first, last), (first, last)
 
 
 def _train(trainer, xs, ys, chunks):
