@@ -144,3 +144,17 @@ def report(title, rows, baseline=None):
         if base:
             line += f"  {sec / base:14.2f}"
         print(line)
+
+
+def training_step(model, opt, inputs, loss_fn, targets):
+    """One training step of a model returning ``(outputs, state)`` (the recurrent
+    benchmarks' models): ``model(*inputs)``, ``loss_fn(outputs, targets)``,
+    ``opt.zero_grad()``, ``backward()``, ``opt.step()``; returns the loss as a float."""
+    def step():
+        out, _ = model(*inputs)
+        loss = loss_fn(out, targets)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step

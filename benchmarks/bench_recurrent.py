@@ -100,13 +100,7 @@ def minigrad_chunk(kind, H, x, y, state):
     st = [mg.tensor(s) for s in state]
     st = tuple(st) if kind == "LSTM" else st[0]
 
-    def chunk():
-        logits, _ = model(xt, st)
-        loss = F.cross_entropy(logits, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    chunk = _common.training_step(model, opt, (xt, st), F.cross_entropy, y)
     weights = {k: v.copy() for k, v in model.state_dict().items()}
     return chunk, weights
 
@@ -286,13 +280,7 @@ def minigrad_embed_chunk(H, ids, y, state):
     it = mg.tensor(ids)
     st = tuple(mg.tensor(s) for s in state)
 
-    def chunk():
-        logits, _ = model(it, st)
-        loss = F.cross_entropy(logits, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    chunk = _common.training_step(model, opt, (it, st), F.cross_entropy, y)
     weights = {k: v.copy() for k, v in model.state_dict().items()}
     return chunk, weights
 

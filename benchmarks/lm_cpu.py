@@ -110,13 +110,7 @@ def minigrad_step(config):
     ids, y = data()
     it = mg.tensor(ids)
 
-    def step():
-        logits, _ = model(it, None)
-        loss = F.cross_entropy(logits, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = _common.training_step(model, opt, (it, None), F.cross_entropy, y)
     weights = {k: v.copy() for k, v in model.state_dict().items()}
     return step, model, weights
 

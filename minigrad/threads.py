@@ -124,13 +124,14 @@ def batch_parts(B: int, H: int, G: int, n: int) -> List[Tuple[int, int]]:
 #: H = 128 0.89 against 0.81, LSTM H = 256 0.91 against 0.86, GRU H = 128 1.01
 #: against 0.94 (an earlier run: parts 1.05-1.14x the BLAS-only time). The CPU
 #: times miss what the parts wait for: each step hands the GIL over twice, and a
-#: woken thread starts late on this virtual machine. So parts are taken only
-#: from 16M multiply-adds per part -- more than any size whose per-step products
-#: still fit the small-matrix kernel (``products.in_small_blocks``), i.e. not at
-#: all on this machine; ``python /tmp``-free reproduction:
-#: ``benchmarks/threads_cpu.py --wall``. Lower it on a machine where
-#: ``threads_cpu.py --wall`` shows the parts winning.
-_MIN_WORK = 16_000_000
+#: woken thread starts late on this virtual machine. At H = 512 (16.8M per part)
+#: the flagship-size LM's 2-thread step (benchmarks/lm_cpu.py, tied) took 461 ms
+#: with parts against 444 ms without. So parts are taken only from 32M
+#: multiply-adds per part -- more than any size whose per-step products still fit
+#: the small-matrix kernel (``products.in_small_blocks``), i.e. not at all on
+#: this machine. Reproduce with ``benchmarks/threads_cpu.py --wall``; lower it on
+#: a machine where that shows the parts winning.
+_MIN_WORK = 32_000_000
 
 
 def run_parts(fn: Callable[[int, int], None], parts: Sequence[Tuple[int, int]]) -> None:

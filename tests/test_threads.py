@@ -102,7 +102,7 @@ def test_batch_parts_cover_the_batch_evenly(monkeypatch):
 
 def test_batch_parts_keep_small_work_in_one_part(monkeypatch):
     # the default rule: no measured size gained from parts on the 2-core machine
-    for G, H in ((4, 128), (4, 256), (3, 128), (3, 256), (1, 256)):
+    for G, H in ((4, 128), (4, 256), (3, 128), (3, 256), (1, 256), (4, 512)):
         assert threads.batch_parts(32, H, G, 2) == [(0, 32)]
     monkeypatch.setattr(threads, "_MIN_WORK", 500_000)          # the rule's mechanism
     assert threads.batch_parts(32, 128, 4, 2) == [(0, 16), (16, 32)]      # LSTM H=128
