@@ -146,15 +146,19 @@ def report(title, rows, baseline=None):
         print(line)
 
 
-def training_step(model, opt, inputs, loss_fn, targets):
-    """One training step of a model returning ``(outputs, state)`` (the recurrent
-    benchmarks' models): ``model(*inputs)``, ``loss_fn(outputs, targets)``,
-    ``opt.zero_grad()``, ``backward()``, ``opt.step()``; returns the loss as a float."""
+def optimizer_step(opt, loss_of):
+    """One training step, minigrad or PyTorch alike: ``loss = loss_of()``,
+    ``opt.zero_grad()``, ``loss.backward()``, ``opt.step()``; returns the loss as a float."""
     def step():
-        out, _ = model(*inputs)
-        loss = loss_fn(out, targets)
+        loss = loss_of()
         opt.zero_grad()
         loss.backward()
         opt.step()
         return loss.item()
     return step
+
+
+def training_step(model, opt, inputs, loss_fn, targets):
+    """:func:`optimizer_step` of a model returning ``(outputs, state)`` (the recurrent
+    benchmarks' models): the loss is ``loss_fn(model(*inputs)[0], targets)``."""
+    return optimizer_step(opt, lambda: loss_fn(model(*inputs)[0], targets))

@@ -20,7 +20,7 @@ after a few steps, then timed side by side in one run (rounds interleaved,
 best round kept, see ``_common.bench_many``). Targets: MLP within 1.15x of
 NumPy; CNN within 1.0x of PyTorch (issue 16; per layer: ``benchmarks/conv_cpu.py``).
 """
-import _common  # noqa: F401  (pins BLAS to one thread; must come before numpy)
+import _common  # (first: pins BLAS to one thread; must come before numpy)
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -43,12 +43,7 @@ def minigrad_step(model, x, t):
     opt = optim.SGD(model.parameters(), lr=LR)
     xt = mg.tensor(x)
 
-    def step():
-        loss = F.cross_entropy(model(xt), t)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = _common.optimizer_step(opt, lambda: F.cross_entropy(model(xt), t))
     return step, [p.data.copy() for p in model.parameters()]
 
 
@@ -174,13 +169,7 @@ def torch_step(torch, model, weights, x, t):
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     xt, tt = torch.from_numpy(x), torch.from_numpy(t)
 
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(xt), tt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return _common.optimizer_step(opt, lambda: torch.nn.functional.cross_entropy(model(xt), tt))
 
 
 def torch_models(torch):

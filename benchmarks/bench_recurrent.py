@@ -47,7 +47,7 @@ alone 0.50-0.56x, and the gate kernels about 0.15x more: the target is below
 what the products plus the kernels take. Against the starting tree (``ab.py
 --interleave``): fused 0.79x its chunk, unfused (the faster scatter only) 0.95x.
 """
-import _common  # noqa: F401  (pins BLAS to one thread; must come before numpy)
+import _common  # (first: pins BLAS to one thread; must come before numpy)
 
 import argparse
 import os
@@ -225,14 +225,8 @@ def torch_chunk(torch, kind, H, x, y, state, w):
     st = [torch.from_numpy(s) for s in state]
     st = tuple(st) if kind == "LSTM" else st[0]
 
-    def chunk():
-        out, _ = rnn(xt, st)
-        loss = torch.nn.functional.cross_entropy(head(out.reshape(T * B, H)), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return chunk
+    return _common.optimizer_step(opt, lambda: torch.nn.functional.cross_entropy(
+        head(rnn(xt, st)[0].reshape(T * B, H)), yt))
 
 
 # ------------------------------------------- Embedding-fed chunk (indices in)
@@ -297,14 +291,8 @@ def torch_embed_chunk(torch, H, ids, y, state, w):
     it, yt = torch.from_numpy(ids), torch.from_numpy(y)
     st = tuple(torch.from_numpy(s) for s in state)
 
-    def chunk():
-        out, _ = rnn(emb(it), st)
-        loss = torch.nn.functional.cross_entropy(head(out.reshape(T * B, H)), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return chunk
+    return _common.optimizer_step(opt, lambda: torch.nn.functional.cross_entropy(
+        head(rnn(emb(it), st)[0].reshape(T * B, H)), yt))
 
 
 def embed_chunks(H, torch=None):

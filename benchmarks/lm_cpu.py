@@ -142,12 +142,7 @@ def torch_step(torch, config, weights):
     ids, y = data()
     it, yt = torch.from_numpy(ids), torch.from_numpy(y)
 
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(it), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = _common.optimizer_step(opt, lambda: torch.nn.functional.cross_entropy(model(it), yt))
     return step, model
 
 
